@@ -1,0 +1,88 @@
+"""Settings from the environment (``FACTCHECK_*``) or the command line.
+
+| setting     | env                      | default                          |
+|-------------|--------------------------|----------------------------------|
+| db          | FACTCHECK_DB             | ``factcheck.db`` in the cwd      |
+| index_dir   | FACTCHECK_INDEX_DIR      | ``indexes`` in the cwd           |
+| model       | FACTCHECK_MODEL          | ``all-MiniLM-L6-v2`` (offline)   |
+| min_score   | FACTCHECK_MIN_SCORE      | the trained threshold            |
+| verdicts    | FACTCHECK_VERDICTS       | built-in scale (TOML/YAML file)  |
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ConfigError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def db_url(value: str) -> str:
+    """Turn a path or URL into an SQLAlchemy URL (a bare path means SQLite)."""
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser()}"
+
+
+def default_reviewer() -> str:
+    """The OS user name, the solo-mode reviewer identity."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return os.environ.get("USER", "reviewer")
+
+
+class Settings(BaseSettings):
+    """All runtime settings. CLI flags override environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="FACTCHECK_", extra="ignore")
+
+    db: str = Field(default="factcheck.db", description="database path or SQLAlchemy URL")
+    index_dir: Path = Field(default=Path("indexes"))
+    model: str = Field(default=DEFAULT_MODEL, description="sentence-transformers model name/path")
+    min_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    verdicts: Path | None = Field(default=None, description="TOML/YAML verdict scale file")
+    batch_size: int = 64
+    max_bytes: int = Field(default=20_000_000, description="largest input file accepted")
+
+    @property
+    def url(self) -> str:
+        """SQLAlchemy URL of the database."""
+        return db_url(self.db)
+
+    def verdict_scale(self) -> list[str]:
+        """The configured verdict labels, best to worst then the special ones."""
+        from .models import DEFAULT_VERDICT_SCALE
+
+        if self.verdicts is None:
+            return list(DEFAULT_VERDICT_SCALE)
+        return load_verdict_scale(self.verdicts)
+
+
+def load_verdict_scale(path: Path) -> list[str]:
+    """Read a verdict scale from TOML (``verdicts = [...]``) or YAML (a list or ``verdicts:``)."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read verdict scale ({e.strerror}); fix FACTCHECK_VERDICTS") from e
+    try:
+        if path.suffix.lower() == ".toml":
+            import tomllib
+
+            data = tomllib.loads(raw)
+        else:
+            import yaml
+
+            data = yaml.safe_load(raw)
+    except Exception as e:  # noqa: BLE001 - any parse error becomes one line
+        raise ConfigError(f"{path}: not valid TOML/YAML ({e}); write `verdicts = [\"True\", ...]`") from e
+    labels = data.get("verdicts") if isinstance(data, dict) else data
+    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
+        raise ConfigError(f"{path}: expected a non-empty list of verdict labels under `verdicts`")
+    return labels

@@ -1,0 +1,245 @@
+"""FAISS index directories: build, add, search, save/load, with a JSON manifest.
+
+Layout of ``indexes/<name>/``::
+
+    manifest.json        format version, model, dimension, metric, count, kind, fingerprint, file
+    <name>-<tag>.faiss   the one binary file the manifest names
+
+Crash safety: a save writes a *new* ``.faiss`` file (temp + ``os.replace``), then replaces the
+manifest (temp + ``os.replace``), then deletes the old file. A process killed at any point leaves
+a manifest that names a complete file, so the previous index stays loadable.
+
+Vectors are L2-normalised and searched by inner product (cosine similarity). IDs are the
+database row ids (claim ids, passage ids, archive seq), kept by ``IndexIDMap2``. Up to
+``HNSW_THRESHOLD`` vectors the index is exact (Flat); above it, HNSW (see ``bench/ingest.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import secrets
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from .errors import IndexStaleError
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+HNSW_THRESHOLD = 200_000
+HNSW_M = 32
+HNSW_EF_SEARCH = 128
+HNSW_EF_CONSTRUCTION = 80
+METRIC = "inner_product"
+
+
+def fingerprint(rows: Sequence[tuple[int, str]]) -> str:
+    """A digest of (id, text) rows: equal iff the same ids carry the same texts."""
+    h = hashlib.sha256()
+    for row_id, text in rows:
+        h.update(str(row_id).encode())
+        h.update(b"\x1f")
+        h.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+        h.update(b"\x1e")
+    return f"{len(rows)}:{h.hexdigest()[:32]}"
+
+
+def _new_faiss(dim: int, count: int) -> Any:
+    if count > HNSW_THRESHOLD:
+        inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        inner.hnsw.efSearch = HNSW_EF_SEARCH
+        return faiss.IndexIDMap2(inner)
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class VectorIndex:
+    """One FAISS index directory and its manifest."""
+
+    directory: Path
+    name: str
+    model: str
+    dimension: int
+    fingerprint: str = ""
+    index: Any = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        """Number of vectors."""
+        return 0 if self.index is None else int(self.index.ntotal)
+
+    @property
+    def kind(self) -> str:
+        """"flat" or "hnsw"."""
+        if self.index is None:
+            return "flat"
+        inner = faiss.downcast_index(self.index.index)
+        return "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat"
+
+    # -- building -----------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        directory: Path,
+        name: str,
+        model: str,
+        ids: Sequence[int],
+        vectors: np.ndarray,
+        fp: str,
+    ) -> VectorIndex:
+        """A new index over these vectors (not yet saved)."""
+        dim = int(vectors.shape[1]) if len(vectors) else 0
+        idx = cls(Path(directory), name, model, dim, fp)
+        if dim:
+            idx.index = _new_faiss(dim, len(ids))
+            idx.index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
+            )
+        return idx
+
+    def ids(self) -> np.ndarray:
+        """The ids stored in the index."""
+        if self.index is None or self.count == 0:
+            return np.zeros(0, dtype=np.int64)
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
+    def add(self, ids: Sequence[int], vectors: np.ndarray, fp: str) -> None:
+        """Add vectors with ids; `fp` becomes the new fingerprint."""
+        if len(ids):
+            if self.index is None:
+                self.dimension = int(vectors.shape[1])
+                self.index = _new_faiss(self.dimension, len(ids))
+            self.index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
+            )
+        self.fingerprint = fp
+
+    def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of the k nearest, each shape (n, k'); missing slots are dropped."""
+        n = len(vectors)
+        if self.index is None or self.count == 0 or k <= 0:
+            return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
+        k = min(k, self.count)
+        scores, ids = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+        return scores, ids
+
+    # -- persistence ----------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        """The index directory."""
+        return self.directory / self.name
+
+    def save(self) -> None:
+        """Write the index file and manifest atomically (see module docstring)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        old = self._read_manifest()
+        filename = None
+        if self.index is not None:
+            filename = f"{self.name}-{secrets.token_hex(4)}.faiss"
+            data = faiss.serialize_index(self.index).tobytes()
+            _atomic_write_bytes(self.path / filename, data)
+        self.manifest = {
+            "format_version": FORMAT_VERSION,
+            "name": self.name,
+            "model": self.model,
+            "dimension": self.dimension,
+            "metric": METRIC,
+            "normalized": True,
+            "kind": self.kind,
+            "count": self.count,
+            "fingerprint": self.fingerprint,
+            "file": filename,
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        text = json.dumps(self.manifest, indent=2) + "\n"
+        _atomic_write_bytes(self.path / "manifest.json", text.encode())
+        old_file = (old or {}).get("file")
+        if old_file and old_file != filename:
+            (self.path / old_file).unlink(missing_ok=True)
+        for stray in self.path.glob(f"{self.name}-*.faiss"):
+            if stray.name != filename:
+                stray.unlink(missing_ok=True)
+        log.info("saved index %s (%d vectors)", self.path, self.count)
+
+    def _read_manifest(self) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.path / "manifest.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    @classmethod
+    def load(cls, directory: Path, name: str) -> VectorIndex:
+        """Load an index directory; IndexStaleError (naming the fix) if missing or unreadable."""
+        path = Path(directory) / name
+        fix = f"run `factcheck index rebuild` (index dir {directory})"
+        try:
+            manifest = json.loads((path / "manifest.json").read_text())
+        except FileNotFoundError:
+            raise IndexStaleError(f"index {name!r} is missing: {fix}") from None
+        except (OSError, ValueError) as e:
+            raise IndexStaleError(f"index {name!r} has an unreadable manifest ({e}): {fix}") from e
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexStaleError(
+                f"index {name!r} has format {manifest.get('format_version')}, expected "
+                f"{FORMAT_VERSION}: {fix}"
+            )
+        idx = cls(
+            Path(directory),
+            name,
+            manifest.get("model", ""),
+            int(manifest.get("dimension") or 0),
+            manifest.get("fingerprint", ""),
+            manifest=manifest,
+        )
+        if manifest.get("file"):
+            try:
+                idx.index = faiss.read_index(str(path / manifest["file"]))
+            except Exception as e:  # noqa: BLE001 - faiss raises RuntimeError on corruption
+                raise IndexStaleError(f"index {name!r} file is unreadable ({e}): {fix}") from e
+            if idx.index.ntotal != manifest.get("count"):
+                raise IndexStaleError(f"index {name!r} count differs from its manifest: {fix}")
+            if isinstance(faiss.downcast_index(idx.index.index), faiss.IndexHNSW):
+                faiss.downcast_index(idx.index.index).hnsw.efSearch = HNSW_EF_SEARCH
+        return idx
+
+    def check(self, model: str, dimension: int | None, fp: str) -> str | None:
+        """A message if this index does not fit the model/dimension/fingerprint, else None."""
+        fix = "run `factcheck index rebuild`"
+        if self.model != model:
+            return f"index {self.name!r} was built with model {self.model!r}, not {model!r}: {fix}"
+        if dimension and self.dimension and self.dimension != dimension:
+            return (
+                f"index {self.name!r} has dimension {self.dimension}, the model gives "
+                f"{dimension}: {fix}"
+            )
+        if self.fingerprint != fp:
+            return (
+                f"index {self.name!r} is stale (built from {self.manifest.get('count', self.count)} "
+                f"rows, fingerprint {self.fingerprint}; database now {fp}): {fix}"
+            )
+        return None

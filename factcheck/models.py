@@ -1,0 +1,215 @@
+"""Pydantic records: the one schema for code, SQL tables, JSON, CSV and docs.
+
+Offsets (`start`/`end`) are always character offsets into the *original* text of the
+owning article or source, so ``article.text[claim.start:claim.end] == claim.text``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+class ClaimType(str, Enum):
+    """What kind of check a claim calls for."""
+
+    quantity = "quantity"
+    quote = "quote"
+    event = "event"
+    attribution = "attribution"
+    policy = "policy"  # policy / law
+    prediction = "prediction"
+    comparison = "comparison"
+    other = "other"
+
+
+class ClaimStatus(str, Enum):
+    """Where a claim is in the review workflow."""
+
+    new = "new"
+    in_review = "in_review"
+    needs_second_review = "needs_second_review"
+    done = "done"
+    dismissed = "dismissed"
+
+
+class Stance(str, Enum):
+    """How an evidence passage bears on a claim."""
+
+    supports = "supports"
+    refutes = "refutes"
+    context = "context"
+
+
+class ValueKind(str, Enum):
+    """Kinds of key values pulled out of a claim."""
+
+    money = "money"
+    percent = "percent"
+    count = "count"
+    duration = "duration"
+    time = "time"
+    date = "date"
+
+
+class Record(BaseModel):
+    """Base for all records: strict about unknown fields, JSON friendly."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+class KeyValue(Record):
+    """A key value with its span in the owning text.
+
+    `value` is the normalised number (money in units of `unit`, e.g. 3.8e11 with unit "USD";
+    percentages as 12.5 with unit "%"; durations in `unit` such as "month"); `normalized`
+    is a canonical string that compares equal for equal values ("3.8e+11 USD").
+    """
+
+    kind: ValueKind
+    text: str
+    start: int
+    end: int
+    value: float | None = None
+    unit: str | None = None
+    normalized: str = ""
+
+
+class Article(Record):
+    """An input article. `id` is the external id, else the content hash (``sha256:…`` prefix)."""
+
+    id: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    text: str
+    origin: str | None = Field(default=None, description="file path (and line) it came from")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Sentence(Record):
+    """A sentence of an article with exact offsets and its check-worthiness score."""
+
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+
+
+class Claim(Record):
+    """A check-worthy claim: a span of an article sentence, typed, with key values."""
+
+    id: int | None = None
+    article_id: str
+    sentence_index: int
+    start: int
+    end: int
+    text: str
+    type: ClaimType = ClaimType.other
+    score: float = 0.0
+    speaker: str | None = None
+    key_values: list[KeyValue] = Field(default_factory=list)
+    status: ClaimStatus = ClaimStatus.new
+    origin: str = Field(default="extracted", description="extracted | manual | split | edited")
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Source(Record):
+    """A source document that evidence passages come from."""
+
+    id: str
+    url: str | None = None
+    title: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    text: str
+    origin: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Passage(Record):
+    """A window of sentences of a source, with exact offsets into the source text."""
+
+    id: int | None = None
+    source_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+class EvidenceLink(Record):
+    """A reviewer's link between a claim and a passage, with a stance."""
+
+    id: int | None = None
+    claim_id: int
+    passage_id: int
+    stance: Stance
+    note: str | None = None
+    reviewer: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Verdict(Record):
+    """The current verdict on a claim (history lives in review events)."""
+
+    claim_id: int
+    label: str
+    rationale: str = ""
+    reviewer: str
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewEvent(Record):
+    """An append-only record of one change to a claim: who, when, what."""
+
+    id: int | None = None
+    claim_id: int
+    kind: str = Field(description="verdict | link | unlink | edit | dismiss | add | split | status")
+    reviewer: str
+    at: datetime = Field(default_factory=utcnow)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ArchiveCheck(Record):
+    """An earlier, published fact-check that new claims may match.
+
+    `id` is the external id from the import file, else a hash of (claim, url); `seq` is the
+    integer key used in the FAISS index.
+    """
+
+    id: str
+    seq: int | None = None
+    claim: str
+    verdict: str | None = None
+    url: str | None = None
+    date: str | None = None
+    title: str | None = None
+    origin: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+DEFAULT_VERDICT_SCALE: list[str] = [
+    "True",
+    "Mostly true",
+    "Half true",
+    "Mostly false",
+    "False",
+    "Unverifiable",
+    "Not check-worthy",
+]

@@ -1,0 +1,182 @@
+"""The workspace: settings + database + embedder + FAISS indexes, the one service object.
+
+The CLI builds one per command; the Streamlit app keeps one in ``st.cache_resource``.
+Indexes are derived caches of the database: `sync_index` brings one up to date (incrementally
+when only rows were added), `rebuild_index` rebuilds it from the database, and `open_index`
+loads one for searching, refusing (or repairing, with ``repair=True``) a stale one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import Settings
+from .embed import Embedder
+from .errors import IndexStaleError
+from .index import HNSW_THRESHOLD, VectorIndex, fingerprint
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+INDEX_KINDS = ("claims", "passages", "archive")
+Progress = Callable[[int, int], None]
+
+
+class Workspace:
+    """Everything a command needs, created lazily (the model loads only when something is new)."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        store: Store | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.store = store or Store(self.settings.url)
+        self.embedder = embedder or Embedder(
+            self.settings.model, self.store, batch_size=self.settings.batch_size
+        )
+        self._indexes: dict[str, tuple[str, VectorIndex]] = {}
+        self._lock = threading.RLock()
+        self._scorer: Any = None
+
+    @property
+    def index_dir(self) -> Path:
+        """Folder holding the FAISS index directories."""
+        return Path(self.settings.index_dir)
+
+    @property
+    def model_name(self) -> str:
+        """Canonical embedding model name."""
+        return self.embedder.model_name
+
+    @property
+    def scorer(self) -> Any:
+        """The check-worthiness model (loaded once)."""
+        if self._scorer is None:
+            from .checkworthy import CheckworthinessModel
+
+            self._scorer = CheckworthinessModel.load()
+        return self._scorer
+
+    def min_score(self, override: float | None = None) -> float:
+        """Claim threshold: the override, else the setting, else the trained default."""
+        if override is not None:
+            return override
+        if self.settings.min_score is not None:
+            return self.settings.min_score
+        from .checkworthy import DEFAULT_THRESHOLD
+
+        return float(DEFAULT_THRESHOLD)
+
+    # -- indexes ------------------------------------------------------------
+    def _vectors(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        out = []
+        step = 1024
+        for i in range(0, len(texts), step):
+            out.append(self.embedder.embed(texts[i : i + step]))
+            if progress:
+                progress(min(i + step, len(texts)), len(texts))
+        if not out:
+            return np.zeros((0, 0), np.float32)
+        return np.vstack(out)
+
+    def rebuild_index(self, kind: str, progress: Progress | None = None) -> VectorIndex:
+        """Rebuild one index from the database (embeddings come from the cache when present)."""
+        with self._lock:
+            rows = self.store.index_rows(kind)
+            mark = self.store.watermark(kind)
+            vecs = self._vectors([t for _, t in rows], progress)
+            idx = VectorIndex.build(
+                self.index_dir, kind, self.model_name, [i for i, _ in rows], vecs, fingerprint(rows)
+            )
+            if not rows:
+                idx.dimension = 0
+            idx.save()
+            self._indexes[kind] = (mark, idx)
+            log.info("rebuilt index %s: %d vectors", kind, idx.count)
+            return idx
+
+    def sync_index(self, kind: str, progress: Progress | None = None) -> VectorIndex:
+        """Bring an index up to date with the database: add new rows, else rebuild."""
+        with self._lock:
+            rows = self.store.index_rows(kind)
+            mark = self.store.watermark(kind)
+            fp = fingerprint(rows)
+            try:
+                idx: VectorIndex | None = VectorIndex.load(self.index_dir, kind)
+            except IndexStaleError as e:
+                log.info("%s", e)
+                idx = None
+            if idx is not None and idx.model == self.model_name:
+                if idx.fingerprint == fp:
+                    self._indexes[kind] = (mark, idx)
+                    return idx
+                have = set(idx.ids().tolist())
+                db_ids = {i for i, _ in rows}
+                crosses = idx.kind == "flat" and len(rows) > HNSW_THRESHOLD
+                if (
+                    have <= db_ids
+                    and not crosses
+                    and fingerprint([r for r in rows if r[0] in have]) == idx.fingerprint
+                ):
+                    new = [r for r in rows if r[0] not in have]
+                    vecs = self._vectors([t for _, t in new], progress)
+                    idx.add([i for i, _ in new], vecs, fp)
+                    idx.save()
+                    self._indexes[kind] = (mark, idx)
+                    log.info("index %s: added %d vectors", kind, len(new))
+                    return idx
+        return self.rebuild_index(kind, progress)
+
+    def open_index(self, kind: str, *, repair: bool = False) -> VectorIndex:
+        """The index for searching; stale/missing raises IndexStaleError unless `repair`."""
+        with self._lock:
+            mark = self.store.watermark(kind)
+            cached = self._indexes.get(kind)
+            if cached and cached[0] == mark:
+                return cached[1]
+            if repair:
+                return self.sync_index(kind)
+            idx = VectorIndex.load(self.index_dir, kind)
+            problem = idx.check(self.model_name, None, fingerprint(self.store.index_rows(kind)))
+            if problem:
+                raise IndexStaleError(problem)
+            self._indexes[kind] = (mark, idx)
+            return idx
+
+    def index_status(self) -> list[dict[str, Any]]:
+        """One row per index: name, count, kind, model, and ok or what is wrong."""
+        out = []
+        for kind in INDEX_KINDS:
+            rows = self.store.index_rows(kind)
+            row: dict[str, Any] = {"index": kind, "rows": len(rows)}
+            try:
+                idx = VectorIndex.load(self.index_dir, kind)
+                row.update(count=idx.count, kind=idx.kind, model=idx.model)
+                row["problem"] = idx.check(self.model_name, None, fingerprint(rows))
+            except IndexStaleError as e:
+                row.update(count=0, kind=None, model=None, problem=str(e))
+            if row["problem"] and not rows and row.get("count", 0) == 0:
+                row["problem"] = None if "missing" in str(row["problem"]) else row["problem"]
+            row["ok"] = row["problem"] is None
+            out.append(row)
+        return out
+
+    def search(self, kind: str, texts: list[str], k: int, *, repair: bool = False) -> tuple[
+        np.ndarray, np.ndarray
+    ]:
+        """(scores, ids) of the k nearest rows of an index for each text."""
+        idx = self.open_index(kind, repair=repair)
+        if idx.count == 0:
+            n = len(texts)
+            return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
+        vecs = self.embedder.embed(texts, remember=False)
+        return idx.search(vecs, k)

@@ -1,0 +1,74 @@
+from datetime import timezone
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from factcheck.errors import ConfigError, NotFoundError
+from factcheck.models import Article, Claim, ClaimType, KeyValue, Sentence, ValueKind
+from factcheck.store import Store, claims, meta
+
+
+def _article(text="The company is valued at $380 billion.", aid="a1"):
+    return Article(id=aid, title="T", text=text)
+
+
+def test_tables_follow_models(tmp_path):
+    store = Store(f"sqlite:///{tmp_path/'x.db'}")
+    cols = set(sa.inspect(store.engine).get_columns("claims")[i]["name"] for i in range(len(Claim.model_fields)))
+    assert cols == set(Claim.model_fields)
+
+
+def test_roundtrip_claim_with_values(tmp_path):
+    store = Store(f"sqlite:///{tmp_path/'x.db'}")
+    art = _article()
+    kv = KeyValue(kind=ValueKind.money, text="$380 billion", start=25, end=37, value=3.8e11, unit="USD")
+    sent = Sentence(article_id="a1", index=0, start=0, end=len(art.text), text=art.text, score=0.9)
+    claim = Claim(article_id="a1", sentence_index=0, start=0, end=len(art.text), text=art.text,
+                  type=ClaimType.quantity, score=0.9, key_values=[kv])
+    [saved] = store.save_extraction(art, [sent], [claim])
+    assert saved.id is not None
+    back = store.get_claim(saved.id)
+    assert back.key_values[0].value == 3.8e11
+    assert back.type is ClaimType.quantity
+    assert back.created_at.tzinfo is not None
+    assert back.created_at.utcoffset() == timezone.utc.utcoffset(None)
+    assert store.get_sentences("a1")[0].score == 0.9
+    assert store.index_rows("claims") == [(saved.id, art.text)]
+
+
+def test_failed_save_is_rolled_back(tmp_path):
+    store = Store(f"sqlite:///{tmp_path/'x.db'}")
+    art = _article()
+    c = Claim(article_id="a1", sentence_index=0, start=0, end=3, text="The")
+    store.save_extraction(art, [], [c])
+    with pytest.raises(sa.exc.IntegrityError):
+        # same article id again: the whole transaction fails, nothing new is stored
+        store.save_extraction(_article(aid="a1"), [], [c])
+    assert store.count(claims) == 1
+
+
+def test_unknown_claim_message(tmp_path):
+    store = Store(f"sqlite:///{tmp_path/'x.db'}")
+    with pytest.raises(NotFoundError, match="factcheck claims list"):
+        store.get_claim(999)
+
+
+def test_schema_version_newer_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path/'x.db'}"
+    store = Store(url)
+    with store.begin() as conn:
+        conn.execute(sa.update(meta).where(meta.c.key == "schema_version").values(value="999"))
+    with pytest.raises(ConfigError, match="upgrade factcheck"):
+        Store(url)
+
+
+def test_embedding_cache(tmp_path):
+    store = Store(f"sqlite:///{tmp_path/'x.db'}")
+    v = np.arange(4, dtype=np.float32)
+    store.cache_vectors("m", {"h1": v})
+    store.cache_vectors("m", {"h1": v * 2})  # ignored: already cached
+    got = store.cached_vectors("m", ["h1", "h2"])
+    assert list(got) == ["h1"]
+    np.testing.assert_array_equal(got["h1"], v)
+    assert store.cached_vectors("other", ["h1"]) == {}
