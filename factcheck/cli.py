@@ -248,6 +248,20 @@ def index_rebuild(
         out.print(f"rebuilt {kind}: {idx.count} vectors ({idx.kind})")
 
 
+# -- command groups defined in their own modules (cli_<area>.py, each with `register(app)`) --
+def _register_groups() -> None:
+    modules: list[str] = [
+        # one line per module, e.g. "cli_evidence",
+    ]
+    import importlib
+
+    for name in modules:
+        importlib.import_module(f".{name}", __package__).register(app)
+
+
+_register_groups()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -24,7 +24,7 @@ import secrets
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +174,7 @@ class VectorIndex:
             "count": self.count,
             "fingerprint": self.fingerprint,
             "file": filename,
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         text = json.dumps(self.manifest, indent=2) + "\n"
         _atomic_write_bytes(self.path / "manifest.json", text.encode())

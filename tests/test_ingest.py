@@ -15,7 +15,7 @@ def _errs(items):
 
 
 def test_txt_title_and_content_id():
-    [doc] = read_bytes("# Headline\n\nBody text.".encode(), "a.md")
+    [doc] = read_bytes(b"# Headline\n\nBody text.", "a.md")
     assert doc.title == "Headline" and doc.id is None
     assert doc.content_id().startswith("sha256:")
     assert doc.content_id() == Document(text=doc.text).content_id()

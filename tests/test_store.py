@@ -1,4 +1,4 @@
-from datetime import timezone
+from datetime import UTC
 
 import numpy as np
 import pytest
@@ -15,7 +15,7 @@ def _article(text="The company is valued at $380 billion.", aid="a1"):
 
 def test_tables_follow_models(tmp_path):
     store = Store(f"sqlite:///{tmp_path/'x.db'}")
-    cols = set(sa.inspect(store.engine).get_columns("claims")[i]["name"] for i in range(len(Claim.model_fields)))
+    cols = {c["name"] for c in sa.inspect(store.engine).get_columns("claims")}
     assert cols == set(Claim.model_fields)
 
 
@@ -32,7 +32,7 @@ def test_roundtrip_claim_with_values(tmp_path):
     assert back.key_values[0].value == 3.8e11
     assert back.type is ClaimType.quantity
     assert back.created_at.tzinfo is not None
-    assert back.created_at.utcoffset() == timezone.utc.utcoffset(None)
+    assert back.created_at.utcoffset() == UTC.utcoffset(None)
     assert store.get_sentences("a1")[0].score == 0.9
     assert store.index_rows("claims") == [(saved.id, art.text)]
 
