@@ -1,0 +1,74 @@
+import pytest
+
+from factcheck.errors import IndexStaleError
+from factcheck.models import Article, Claim, ClaimStatus
+from factcheck.store import claims
+
+
+def _add(ws, aid, texts):
+    art = Article(id=aid, text=" ".join(texts))
+    out, pos = [], 0
+    for i, t in enumerate(texts):
+        out.append(Claim(article_id=aid, sentence_index=i, start=pos, end=pos + len(t), text=t))
+        pos += len(t) + 1
+    return ws.store.save_extraction(art, [], out)
+
+
+def test_sync_adds_incrementally_and_embeds_once(fake_ws):
+    _add(fake_ws, "a", ["The sky is green.", "Taxes rose 5%."])
+    idx = fake_ws.sync_index("claims")
+    assert idx.count == 2
+    first_file = idx.manifest["file"]
+    encoded = fake_ws.embedder.encoded
+    _add(fake_ws, "b", ["Exports fell by $3 billion."])
+    idx = fake_ws.sync_index("claims")
+    assert idx.count == 3
+    assert fake_ws.embedder.encoded == encoded + 1  # only the new claim was embedded
+    assert idx.manifest["file"] != first_file
+    again = fake_ws.sync_index("claims")  # nothing changed: nothing embedded, nothing written
+    assert again.manifest["file"] == idx.manifest["file"]
+    assert fake_ws.embedder.encoded == encoded + 1
+
+
+def test_open_index_refuses_stale_and_names_rebuild(fake_ws):
+    _add(fake_ws, "a", ["The sky is green."])
+    fake_ws.sync_index("claims")
+    _add(fake_ws, "b", ["Exports fell by $3 billion."])
+    fake_ws._indexes.clear()
+    with pytest.raises(IndexStaleError, match="factcheck index rebuild"):
+        fake_ws.open_index("claims")
+    assert fake_ws.open_index("claims", repair=True).count == 2
+
+
+def test_dismissed_claims_leave_the_index(fake_ws):
+    saved = _add(fake_ws, "a", ["The sky is green.", "Taxes rose 5%."])
+    fake_ws.sync_index("claims")
+    with fake_ws.store.begin() as conn:
+        conn.execute(
+            claims.update().where(claims.c.id == saved[0].id).values(status=ClaimStatus.dismissed.value)
+        )
+    idx = fake_ws.sync_index("claims")
+    assert idx.ids().tolist() == [saved[1].id]
+
+
+def test_other_model_is_refused(fake_ws, settings, fake_model):
+    from factcheck.embed import Embedder
+    from factcheck.workspace import Workspace
+
+    _add(fake_ws, "a", ["The sky is green."])
+    fake_ws.sync_index("claims")
+    other = Workspace(
+        settings, store=fake_ws.store,
+        embedder=Embedder("other-model", fake_ws.store, loader=lambda _n: fake_model),
+    )
+    with pytest.raises(IndexStaleError, match="other-model.*factcheck index rebuild"):
+        other.open_index("claims")
+    status = {r["index"]: r for r in other.index_status()}
+    assert not status["claims"]["ok"] and status["passages"]["ok"]
+
+
+def test_search_returns_nearest(fake_ws):
+    saved = _add(fake_ws, "a", ["The sky is green today.", "Taxes rose five percent."])
+    fake_ws.sync_index("claims")
+    scores, ids = fake_ws.search("claims", ["taxes rose five percent"], 2)
+    assert ids[0][0] == saved[1].id and scores[0][0] > scores[0][1]
