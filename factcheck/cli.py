@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -41,21 +40,19 @@ err = Console(stderr=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
-class CLIError(click.ClickException):
-    """A library error shown as one line, with the library's exit code."""
-
-    def __init__(self, error: FactcheckError) -> None:
-        super().__init__(str(error))
-        self.exit_code = error.exit_code
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one clean error line on stderr; return the Exit to raise."""
+    sys.stderr.write(f"Error: {message}\n")
+    return typer.Exit(code)
 
 
 @contextmanager
 def errors() -> Iterator[None]:
-    """Turn library errors into clean CLI errors."""
+    """Turn library errors into one clean line on stderr and the error's exit code."""
     try:
         yield
     except FactcheckError as e:
-        raise CLIError(e) from e
+        raise fail(str(e), e.exit_code) from e
 
 
 def workspace(ctx: typer.Context) -> Any:
@@ -94,7 +91,7 @@ def main_options(
         try:
             settings = Settings(**overrides)
         except Exception as e:  # pydantic ValidationError of env values
-            raise click.ClickException(f"bad setting: {e}; check FACTCHECK_* variables") from e
+            raise fail(f"bad setting: {e}; check FACTCHECK_* variables") from e
     ctx.obj = {"settings": settings}
 
 
@@ -241,7 +238,7 @@ def index_rebuild(
     kinds = name or list(INDEX_KINDS)
     for kind in kinds:
         if kind not in INDEX_KINDS:
-            raise click.BadParameter(f"unknown index {kind!r}; use one of {', '.join(INDEX_KINDS)}")
+            raise typer.BadParameter(f"unknown index {kind!r}; use one of {', '.join(INDEX_KINDS)}")
     for kind in kinds:
         with errors():
             idx = ws.rebuild_index(kind)
@@ -252,6 +249,8 @@ def index_rebuild(
 def _register_groups() -> None:
     modules: list[str] = [
         # one line per module, e.g. "cli_evidence",
+        "cli_export",
+        "cli_evidence",
     ]
     import importlib
 

@@ -170,7 +170,11 @@ def set_verdict(
     `links` are (passage_id, stance) pairs linked in the same save.
     """
     label = check_label(ws, label)
-    status = ClaimStatus(status)
+    try:
+        status = ClaimStatus(status)
+    except ValueError:
+        names = ", ".join(s.value for s in ClaimStatus)
+        raise InputError(f"unknown status {status!r}; use one of: {names}") from None
     with ws.store.begin() as conn:
         claim = _claim(conn, claim_id)
         version = _bump(conn, claim, expect_version, status=status.value)
@@ -293,29 +297,36 @@ def edit_claim(
     *, expect_version: int | None = None,
 ) -> Claim:
     """Move a claim's span (its text is always the article text of the new span)."""
+    with ws.store.begin() as conn:
+        return _edit(conn, claim_id, reviewer, start, end, expect_version)
+
+
+def _edit(
+    conn: Connection, claim_id: int, reviewer: str, start: int, end: int,
+    expect_version: int | None = None,
+) -> Claim:
     from .checkworthy import classify_type
     from .values import extract_values
 
-    with ws.store.begin() as conn:
-        claim = _claim(conn, claim_id)
-        article_text, _ = _span_claim(conn, claim.article_id, start, end)
-        while start < end and article_text[start].isspace():
-            start += 1
-        while end > start and article_text[end - 1].isspace():
-            end -= 1
-        text = article_text[start:end]
-        values = extract_values(text, start)
-        try:
-            _bump(
-                conn, claim, expect_version, start=start, end=end, text=text,
-                key_values=[v.model_dump(mode="json") for v in values],
-                type=classify_type(text, values).value, origin="edited",
-            )
-        except sa.exc.IntegrityError:
-            raise InputError(f"another claim already covers {start}:{end}") from None
-        _event(conn, claim_id, "edit", reviewer, old={"start": claim.start, "end": claim.end,
-               "text": claim.text}, new={"start": start, "end": end, "text": text})
-        return _claim(conn, claim_id)
+    claim = _claim(conn, claim_id)
+    article_text, _ = _span_claim(conn, claim.article_id, start, end)
+    while start < end and article_text[start].isspace():
+        start += 1
+    while end > start and article_text[end - 1].isspace():
+        end -= 1
+    text = article_text[start:end]
+    values = extract_values(text, start)
+    try:
+        _bump(
+            conn, claim, expect_version, start=start, end=end, text=text,
+            key_values=[v.model_dump(mode="json") for v in values],
+            type=classify_type(text, values).value, origin="edited",
+        )
+    except sa.exc.IntegrityError:
+        raise InputError(f"another claim already covers {start}:{end}") from None
+    _event(conn, claim_id, "edit", reviewer, old={"start": claim.start, "end": claim.end,
+           "text": claim.text}, new={"start": start, "end": end, "text": text})
+    return _claim(conn, claim_id)
 
 
 def split_claim(ws: Workspace, claim_id: int, at: Sequence[int], reviewer: str) -> list[Claim]:
@@ -328,9 +339,8 @@ def split_claim(ws: Workspace, claim_id: int, at: Sequence[int], reviewer: str) 
         )
     bounds = [claim.start, *cuts, claim.end]
     parts = list(zip(bounds[:-1], bounds[1:]))
-    first = edit_claim(ws, claim_id, reviewer, *parts[0])
-    out = [first]
-    with ws.store.begin() as conn:
+    with ws.store.begin() as conn:  # one transaction: a failed part leaves the claim as it was
+        out = [_edit(conn, claim_id, reviewer, *parts[0])]
         text = conn.execute(
             sa.select(articles.c.text).where(articles.c.id == claim.article_id)
         ).scalar_one()
