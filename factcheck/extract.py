@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from .checkworthy import classify_type
 from .errors import FactcheckError, InputError
 from .ingest import Document, read_paths
 from .models import Article, Claim, ClaimType, Sentence
@@ -99,18 +100,32 @@ def analyse(
         if p not in regions_by_para:
             regions_by_para[p] = quote_regions(text, *p)
     attributor = Attributor(text)
+    region_speaker: dict[tuple[int, int], str] = {}
     claims: list[Claim] = []
     for i, sent in enumerate(sentences):
         para = paragraphs[i]
         regions = regions_by_para[para]
+        mine = [r for r in regions if r[0] < sent.end and r[1] > sent.start]
         speaker = attributor.attribution(sent.start, sent.end, regions)
-        is_quote = _quoted_words(sent.start, sent.end, regions, text) >= MIN_QUOTE_WORDS
+        quoted = _quoted_words(sent.start, sent.end, regions, text)
+        words = max(1, len(sent.text.split()))
+        opens_with_quote = sent.text[:1] in "\"“„«"
+        is_quote = quoted >= MIN_QUOTE_WORDS and (
+            quoted / words >= 0.4 or quoted >= 8 or opens_with_quote
+        )
         if is_quote and speaker is None:
-            for j in (i + 1, i - 1):
-                if 0 <= j < len(sentences) and paragraphs[j] == para:
-                    speaker = attributor.attribution(sentences[j].start, sentences[j].end, regions)
-                    if speaker:
-                        break
+            speaker = next((region_speaker[r] for r in mine if r in region_speaker), None)
+        if is_quote and speaker is None:
+            # the attribution may stand in the next sentence or any earlier one of the paragraph
+            same_para = [j for j in range(len(sentences)) if paragraphs[j] == para]
+            order = [j for j in same_para if j == i + 1] + [j for j in reversed(same_para) if j < i]
+            for j in order:
+                speaker = attributor.attribution(sentences[j].start, sentences[j].end, regions)
+                if speaker:
+                    break
+        if speaker:
+            for r in mine:
+                region_speaker.setdefault(r, speaker)
         keep = sent.score >= min_score or (is_quote and speaker is not None)
         if min_score > 0 and is_boilerplate(sent.text, text[para[0] : para[1]]):
             keep = False
@@ -119,12 +134,13 @@ def analyse(
         for a, b in split_compound(sent.text, sent.start):
             claim_text = text[a:b]
             values = extract_values(claim_text, a)
-            from .checkworthy import classify_type
-
             ctype = classify_type(claim_text, values)
-            part_quote = _quoted_words(a, b, regions, text) >= MIN_QUOTE_WORDS
-            if part_quote:
+            part_quoted = _quoted_words(a, b, regions, text)
+            if is_quote and part_quoted >= MIN_QUOTE_WORDS:
                 ctype = ClaimType.quote
+            elif ctype is ClaimType.quote and not is_quote:
+                ctype = classify_type(claim_text.replace('"', "").replace("“", "").replace("”", ""),
+                                      values)
             claims.append(
                 Claim(
                     article_id=article_id,

@@ -7,7 +7,10 @@ Layout of ``indexes/<name>/``::
 
 Crash safety: a save writes a *new* ``.faiss`` file (temp + ``os.replace``), then replaces the
 manifest (temp + ``os.replace``), then deletes the old file. A process killed at any point leaves
-a manifest that names a complete file, so the previous index stays loadable.
+a manifest that names a complete file, so the previous index stays loadable. Saves into one
+directory are serialised across processes (``flock`` on the directory, where available), so several
+app servers sharing an index folder never delete each other's files; a save also removes the
+temp files a killed process left behind.
 
 Vectors are L2-normalised and searched by inner product (cosine similarity). IDs are the
 database row ids (claim ids, passage ids, archive seq), kept by ``IndexIDMap2``. Up to
@@ -22,7 +25,8 @@ import logging
 import os
 import secrets
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,6 +78,22 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def _dir_lock(path: Path) -> Iterator[None]:
+    """An exclusive inter-process lock on an index directory (no-op where flock is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: single-process use
+        yield
+        return
+    fd = os.open(path, os.O_RDONLY)  # lock the directory itself: no extra file in it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @dataclass
@@ -157,6 +177,13 @@ class VectorIndex:
     def save(self) -> None:
         """Write the index file and manifest atomically (see module docstring)."""
         self.path.mkdir(parents=True, exist_ok=True)
+        with _dir_lock(self.path):
+            self._save_locked()
+        log.info("saved index %s (%d vectors)", self.path, self.count)
+
+    def _save_locked(self) -> None:
+        for stale in self.path.glob(".*.tmp"):  # left by a process killed mid-save
+            stale.unlink(missing_ok=True)
         old = self._read_manifest()
         filename = None
         if self.index is not None:
@@ -184,7 +211,6 @@ class VectorIndex:
         for stray in self.path.glob(f"{self.name}-*.faiss"):
             if stray.name != filename:
                 stray.unlink(missing_ok=True)
-        log.info("saved index %s (%d vectors)", self.path, self.count)
 
     def _read_manifest(self) -> dict[str, Any] | None:
         try:
@@ -194,7 +220,24 @@ class VectorIndex:
 
     @classmethod
     def load(cls, directory: Path, name: str) -> VectorIndex:
-        """Load an index directory; IndexStaleError (naming the fix) if missing or unreadable."""
+        """Load an index directory; IndexStaleError (naming the fix) if missing or unreadable.
+
+        If another process replaced the index between our reading the manifest and the file
+        (the old file is deleted after a save), the new manifest is read and loading retried.
+        """
+        for attempt in range(3):
+            try:
+                return cls._load_once(directory, name)
+            except IndexStaleError as e:
+                tried = e.args[1] if len(e.args) > 1 else None
+                now = VectorIndex(Path(directory), name, "", 0)._read_manifest() or {}
+                if attempt == 2 or tried is None or now.get("file") == tried:
+                    raise IndexStaleError(e.args[0]) from e
+                log.info("index %s changed while loading; reading it again", name)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @classmethod
+    def _load_once(cls, directory: Path, name: str) -> VectorIndex:
         path = Path(directory) / name
         fix = f"run `factcheck index rebuild` (index dir {directory})"
         try:
@@ -220,7 +263,9 @@ class VectorIndex:
             try:
                 idx.index = faiss.read_index(str(path / manifest["file"]))
             except Exception as e:  # noqa: BLE001 - faiss raises RuntimeError on corruption
-                raise IndexStaleError(f"index {name!r} file is unreadable ({e}): {fix}") from e
+                raise IndexStaleError(
+                    f"index {name!r} file is unreadable ({e}): {fix}", manifest["file"]
+                ) from e
             if idx.index.ntotal != manifest.get("count"):
                 raise IndexStaleError(f"index {name!r} count differs from its manifest: {fix}")
             if isinstance(faiss.downcast_index(idx.index.index), faiss.IndexHNSW):

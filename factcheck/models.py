@@ -6,7 +6,7 @@ owning article or source, so ``article.text[claim.start:claim.end] == claim.text
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -17,7 +17,7 @@ SCHEMA_VERSION = 1
 
 def utcnow() -> datetime:
     """Current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class ClaimType(str, Enum):

@@ -45,6 +45,9 @@ def quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _clean_name(name: str) -> str | None:
     words = name.split()
+    titled = [i for i, w in enumerate(words) if w in _TITLES]
+    if titled and titled[-1] < len(words) - 1:
+        words = words[titled[-1] + 1 :]  # "OpenAI CEO Sam Altman" -> "Sam Altman"
     while words and (words[0] in _NOT_NAMES or words[0] in _TITLES):
         words = words[1:]
     if not words:

@@ -211,6 +211,30 @@ def to_row(record: BaseModel, *, drop_none_keys: Iterable[str] = ()) -> dict[str
     return data
 
 
+def insert_ignoring_duplicates(conn: Connection, table: sa.Table) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL (plain insert elsewhere)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+    return sa.insert(table)
+
+
+def normalise_url(url: str) -> str:
+    """Pick the psycopg 3 driver for bare ``postgresql://`` / ``postgres://`` URLs.
+
+    SQLAlchemy would otherwise look for psycopg2, which factcheck does not install.
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -224,8 +248,17 @@ class Store:
     """The factcheck database. One instance per process; thread-safe through the engine pool."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:
+        url = normalise_url(url)
+        kwargs: dict[str, Any] = {}
+        if url.startswith("postgresql"):
+            kwargs["pool_pre_ping"] = True  # app servers outlive database restarts
         try:
-            self.engine: Engine = sa.create_engine(url, future=True)
+            self.engine: Engine = sa.create_engine(url, future=True, **kwargs)
+        except ModuleNotFoundError as e:
+            raise ConfigError(
+                f"cannot open database {url!r}: the driver {e.name!r} is missing; for PostgreSQL "
+                "run `pip install 'factcheck[postgres]'` (psycopg 3)"
+            ) from e
         except Exception as e:  # noqa: BLE001 - bad URLs of any kind
             raise ConfigError(f"cannot open database {url!r}: {e}; check --db / FACTCHECK_DB") from e
         self.url = url
@@ -236,11 +269,17 @@ class Store:
 
     # -- schema -------------------------------------------------------------
     def create(self) -> None:
-        """Create missing tables and check the schema version."""
+        """Migrate the database to the newest schema (Alembic) and check the schema version.
+
+        Cheap when the database is already at head (one query); see :mod:`factcheck.migrate`.
+        """
+        from .migrate import upgrade
+
+        shown = self.engine.url.render_as_string(hide_password=True)
         try:
-            metadata.create_all(self.engine)
-        except sa.exc.OperationalError as e:
-            raise ConfigError(f"cannot open database {self.url}: {e.orig}; check --db") from e
+            upgrade(self.engine)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as e:
+            raise ConfigError(f"cannot open database {shown}: {e.orig}; check --db") from e
         with self.begin() as conn:
             found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version"))
             version = found.scalar()
@@ -248,7 +287,7 @@ class Store:
                 conn.execute(sa.insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
             elif int(version) > SCHEMA_VERSION:
                 raise ConfigError(
-                    f"database {self.url} has schema version {version}, newer than this factcheck "
+                    f"database {shown} has schema version {version}, newer than this factcheck "
                     f"({SCHEMA_VERSION}); upgrade factcheck"
                 )
 
@@ -401,7 +440,8 @@ class Store:
                 if h not in have
             ]
             if rows:
-                conn.execute(sa.insert(embeddings), rows)
+                # another process may cache the same text between our select and insert
+                conn.execute(insert_ignoring_duplicates(conn, embeddings), rows)
 
     def watermark(self, kind: str) -> str:
         """A cheap summary (count, max id, last update) that changes whenever index rows change."""

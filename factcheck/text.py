@@ -275,8 +275,12 @@ def _starts_with_verb(words: list[str]) -> bool:
     return verbish and not (len(words) > 1 and _has_verb(words[1:2]))
 
 
-def _clause_ok(seg: str, *, conjunction: bool, right: bool) -> bool:
-    """Is ``seg`` a separately checkable clause (a key value or a long verb-bearing clause)?"""
+def _clause_ok(seg: str, *, conjunction: bool, right: bool, bare: bool = False) -> bool:
+    """Is ``seg`` a separately checkable clause (a key value or a long verb-bearing clause)?
+
+    ``bare`` is a plain " and " with no comma: then the clause must hold a key value itself
+    (so names like "Center for Strategic and International Studies" are never split).
+    """
     from factcheck.values import extract_values
 
     words = _words(seg)
@@ -289,6 +293,8 @@ def _clause_ok(seg: str, *, conjunction: bool, right: bool) -> bool:
             return False
         if right and _starts_with_verb(words):
             return False  # "... and have agreed to ...": shares the subject, keep together
+        if bare:
+            return has_value
         return has_value or len(words) >= 6
     return has_value or (has_verb and len(words) >= 6)
 
@@ -341,9 +347,12 @@ def split_compound(text: str, start: int = 0) -> list[tuple[int, int]]:
                 left_start = cuts[i - 1].end() if i > 0 else 0
                 right_end = cuts[i + 1].start() if i + 1 < len(cuts) else len(text)
                 conjunction = ";" not in m.group(0)
+                bare = conjunction and "," not in m.group(0)
                 if not (
-                    _clause_ok(text[left_start : m.start()], conjunction=conjunction, right=False)
-                    and _clause_ok(text[m.end() : right_end], conjunction=conjunction, right=True)
+                    _clause_ok(text[left_start : m.start()], conjunction=conjunction, right=False,
+                               bare=bare)
+                    and _clause_ok(text[m.end() : right_end], conjunction=conjunction, right=True,
+                                   bare=bare)
                 ):
                     del cuts[i]
                     changed = True

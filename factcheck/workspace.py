@@ -91,8 +91,8 @@ class Workspace:
     def rebuild_index(self, kind: str, progress: Progress | None = None) -> VectorIndex:
         """Rebuild one index from the database (embeddings come from the cache when present)."""
         with self._lock:
+            mark = self.store.watermark(kind)  # before the rows: a later change shows as a new mark
             rows = self.store.index_rows(kind)
-            mark = self.store.watermark(kind)
             vecs = self._vectors([t for _, t in rows], progress)
             idx = VectorIndex.build(
                 self.index_dir, kind, self.model_name, [i for i, _ in rows], vecs, fingerprint(rows)
@@ -106,9 +106,13 @@ class Workspace:
 
     def sync_index(self, kind: str, progress: Progress | None = None) -> VectorIndex:
         """Bring an index up to date with the database: add new rows, else rebuild."""
+        return self._sync(kind, progress)[0]
+
+    def _sync(self, kind: str, progress: Progress | None = None) -> tuple[VectorIndex, str]:
+        """sync_index, also saying what it did: "ok", "updated" (rows added) or "rebuilt"."""
         with self._lock:
+            mark = self.store.watermark(kind)  # before the rows: a later change shows as a new mark
             rows = self.store.index_rows(kind)
-            mark = self.store.watermark(kind)
             fp = fingerprint(rows)
             try:
                 idx: VectorIndex | None = VectorIndex.load(self.index_dir, kind)
@@ -118,7 +122,7 @@ class Workspace:
             if idx is not None and idx.model == self.model_name:
                 if idx.fingerprint == fp:
                     self._indexes[kind] = (mark, idx)
-                    return idx
+                    return idx, "ok"
                 have = set(idx.ids().tolist())
                 db_ids = {i for i, _ in rows}
                 crosses = idx.kind == "flat" and len(rows) > HNSW_THRESHOLD
@@ -133,8 +137,41 @@ class Workspace:
                     idx.save()
                     self._indexes[kind] = (mark, idx)
                     log.info("index %s: added %d vectors", kind, len(new))
-                    return idx
-        return self.rebuild_index(kind, progress)
+                    return idx, "updated"
+        return self.rebuild_index(kind, progress), "rebuilt"
+
+    def ensure_indexes(
+        self, progress: Callable[[str, int, int], None] | None = None
+    ) -> list[dict[str, Any]]:
+        """Startup check: make every index match the database (the app and CLI call this on start).
+
+        Each index manifest is compared with the database (model and fingerprint of the rows);
+        a current index is just loaded, one with only new rows is updated incrementally, and a
+        stale, missing, corrupt or other-model index is rebuilt from the database (embeddings come
+        from the cache). `progress(kind, done, total)` reports embedding progress. Returns one row
+        per index: ``{"index", "action": "ok"|"updated"|"rebuilt", "count", "problem"}`` where
+        `problem` is what was wrong before (None when it was fine).
+        """
+        report = []
+        for kind in INDEX_KINDS:
+            problem = None
+            with self._lock:
+                mark = self.store.watermark(kind)
+                rows = self.store.index_rows(kind)
+                try:
+                    idx = VectorIndex.load(self.index_dir, kind)
+                    problem = idx.check(self.model_name, None, fingerprint(rows))
+                except IndexStaleError as e:
+                    problem = str(e)
+                if problem is None:
+                    self._indexes[kind] = (mark, idx)
+                    report.append({"index": kind, "action": "ok", "count": idx.count, "problem": None})
+                    continue
+            log.info("%s", problem)
+            step = None if progress is None else (lambda done, total, k=kind: progress(k, done, total))
+            idx, action = self._sync(kind, step)
+            report.append({"index": kind, "action": action, "count": idx.count, "problem": problem})
+        return report
 
     def open_index(self, kind: str, *, repair: bool = False) -> VectorIndex:
         """The index for searching; stale/missing raises IndexStaleError unless `repair`."""

@@ -13,14 +13,14 @@ def _article(text="The company is valued at $380 billion.", aid="a1"):
     return Article(id=aid, title="T", text=text)
 
 
-def test_tables_follow_models(tmp_path):
-    store = Store(f"sqlite:///{tmp_path/'x.db'}")
+def test_tables_follow_models(settings):
+    store = Store(settings.url)
     cols = {c["name"] for c in sa.inspect(store.engine).get_columns("claims")}
     assert cols == set(Claim.model_fields)
 
 
-def test_roundtrip_claim_with_values(tmp_path):
-    store = Store(f"sqlite:///{tmp_path/'x.db'}")
+def test_roundtrip_claim_with_values(settings):
+    store = Store(settings.url)
     art = _article()
     kv = KeyValue(kind=ValueKind.money, text="$380 billion", start=25, end=37, value=3.8e11, unit="USD")
     sent = Sentence(article_id="a1", index=0, start=0, end=len(art.text), text=art.text, score=0.9)
@@ -37,8 +37,8 @@ def test_roundtrip_claim_with_values(tmp_path):
     assert store.index_rows("claims") == [(saved.id, art.text)]
 
 
-def test_failed_save_is_rolled_back(tmp_path):
-    store = Store(f"sqlite:///{tmp_path/'x.db'}")
+def test_failed_save_is_rolled_back(settings):
+    store = Store(settings.url)
     art = _article()
     c = Claim(article_id="a1", sentence_index=0, start=0, end=3, text="The")
     store.save_extraction(art, [], [c])
@@ -48,14 +48,14 @@ def test_failed_save_is_rolled_back(tmp_path):
     assert store.count(claims) == 1
 
 
-def test_unknown_claim_message(tmp_path):
-    store = Store(f"sqlite:///{tmp_path/'x.db'}")
+def test_unknown_claim_message(settings):
+    store = Store(settings.url)
     with pytest.raises(NotFoundError, match="factcheck claims list"):
         store.get_claim(999)
 
 
-def test_schema_version_newer_is_refused(tmp_path):
-    url = f"sqlite:///{tmp_path/'x.db'}"
+def test_schema_version_newer_is_refused(settings):
+    url = settings.url
     store = Store(url)
     with store.begin() as conn:
         conn.execute(sa.update(meta).where(meta.c.key == "schema_version").values(value="999"))
@@ -63,8 +63,8 @@ def test_schema_version_newer_is_refused(tmp_path):
         Store(url)
 
 
-def test_embedding_cache(tmp_path):
-    store = Store(f"sqlite:///{tmp_path/'x.db'}")
+def test_embedding_cache(settings):
+    store = Store(settings.url)
     v = np.arange(4, dtype=np.float32)
     store.cache_vectors("m", {"h1": v})
     store.cache_vectors("m", {"h1": v * 2})  # ignored: already cached

@@ -1,0 +1,120 @@
+"""CLI tests: the contract of `extract`, `claims list`, `similar`, `index check/rebuild`."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from factcheck.cli import app
+
+from .conftest import SAMPLE_ARTICLE
+
+CONTRACT = {"article_id", "claim_id", "text", "start", "end", "type", "score", "speaker", "values"}
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch, st_model):
+    """Run the CLI against a fresh database, with the session's real model."""
+    import factcheck.embed
+
+    monkeypatch.setattr(factcheck.embed, "load_model", lambda _name=None: st_model)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    base = ["--db", str(tmp_path / "fc.db"), "--index-dir", str(tmp_path / "idx")]
+
+    def run(*args, input=None):
+        return runner.invoke(app, [*base, *args], input=input)
+
+    return run
+
+
+def _lines(output):
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def test_extract_json_contract_and_idempotent(cli):
+    res = cli("extract", str(SAMPLE_ARTICLE.parent), "--json")
+    assert res.exit_code == 0, res.output
+    rows = _lines(res.stdout)
+    assert rows and all(set(r) == CONTRACT for r in rows)
+    text = SAMPLE_ARTICLE.read_text()
+    assert all(text[r["start"] : r["end"]] == r["text"] for r in rows)
+    money = [v for r in rows for v in r["values"] if v["text"] == "$380 billion"]
+    assert money and money[0]["kind"] == "money" and money[0]["value"] == pytest.approx(3.8e11)
+
+    again = cli("extract", str(SAMPLE_ARTICLE.parent), "--json")
+    assert [r["claim_id"] for r in _lines(again.stdout)] == [r["claim_id"] for r in rows]
+    listed = cli("claims", "list", "--json")
+    assert sorted(r["claim_id"] for r in _lines(listed.stdout)) == sorted(r["claim_id"] for r in rows)
+    assert all(set(r) == CONTRACT for r in _lines(listed.stdout))
+
+
+def test_extract_table_summary(cli):
+    res = cli("extract", str(SAMPLE_ARTICLE))
+    assert res.exit_code == 0
+    assert "sentences" in res.stdout and "quote" in res.stdout and "new" in res.stdout
+    assert "already stored" in cli("extract", str(SAMPLE_ARTICLE)).stdout
+
+
+def test_similar_and_index_lifecycle(cli, tmp_path):
+    cli("extract", str(SAMPLE_ARTICLE))
+    res = cli("similar", "Anthropic is worth $380 billion", "--k", "5", "--json")
+    hits = _lines(res.stdout)
+    assert res.exit_code == 0 and len(hits) == 5
+    assert set(hits[0]) == {"claim_id", "text", "score"}
+    assert any("$380 billion" in h["text"] for h in hits[:3])
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    assert cli("index", "check").exit_code == 0
+
+    import shutil
+
+    shutil.rmtree(tmp_path / "idx" / "claims")
+    broken = cli("similar", "Anthropic is worth $380 billion")
+    assert broken.exit_code == 1
+    assert "factcheck index rebuild" in broken.stderr and "Traceback" not in broken.output
+    assert cli("index", "check").exit_code == 1
+    assert cli("index", "rebuild").exit_code == 0
+    assert cli("index", "check").exit_code == 0
+
+
+def test_min_score_zero_ranks_every_sentence(cli):
+    rows = _lines(cli("extract", str(SAMPLE_ARTICLE), "--min-score", "0", "--json").stdout)
+    assert any("contributed to this report" in r["text"] for r in rows)
+
+
+def test_bad_inputs_batch_goes_on(cli, tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "empty.txt").write_text("")
+    (d / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 10)
+    (d / "bad.jsonl").write_text('{"id": "j1", "text": "Exports fell by $3 billion in 2023."}\n{oops\n')
+    (d / "good.txt").write_text("The company is valued at $380 billion, the report said.")
+    res = cli("extract", str(d), "--json")
+    assert res.exit_code == 1
+    assert "empty.txt" in res.stderr and "binary.txt" in res.stderr and "bad.jsonl:2" in res.stderr
+    ids = {r["article_id"] for r in _lines(res.stdout)}
+    assert "j1" in ids  # external ids are kept
+    listed = _lines(cli("claims", "list", "--json").stdout)
+    assert {r["article_id"] for r in listed} >= ids
+
+
+def test_stdin(cli):
+    text = "Unemployment fell to 3.5 percent in 2019, the lowest in 50 years."
+    res = cli("extract", "-", "--json", input=text)
+    assert res.exit_code == 0 and _lines(res.stdout)
+
+
+def test_unknown_claim_and_bad_db_are_one_line(cli, tmp_path):
+    res = CliRunner().invoke(app, ["--db", str(tmp_path / "nodir" / "x.db"), "claims", "list"])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_help_is_fast_and_does_not_import_torch():
+    code = "import sys, factcheck.cli; print('sentence_transformers' in sys.modules, 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"
+    res = subprocess.run([sys.executable, "-m", "factcheck", "--help"], capture_output=True, text=True)
+    assert res.returncode == 0 and "extract" in res.stdout

@@ -1,0 +1,153 @@
+"""Alembic migrations on SQLite and PostgreSQL (parametrised through the `backend` fixture)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from factcheck import migrate
+from factcheck.errors import ConfigError
+from factcheck.models import Article
+from factcheck.store import Store, articles, meta, metadata, to_row
+
+
+def _revision(url: str) -> str | None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return migrate.current_revision(conn)
+    finally:
+        engine.dispose()
+
+
+def test_fresh_database_migrates_to_head_and_matches_the_models(new_db_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    url = new_db_url(empty=True)
+    store = Store(url)
+    with store.engine.connect() as conn:
+        assert migrate.current_revision(conn) == migrate.head_revision()
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        version = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    store.dispose()
+    assert diff == [], (
+        "the models and the migrations disagree; add a revision with "
+        f"`python -m factcheck.migrate revision -m '...'`: {diff}"
+    )
+    assert version == "1"
+
+
+def test_database_at_head_opens_without_running_alembic(new_db_url, monkeypatch):
+    from alembic import command
+
+    url = new_db_url()
+    Store(url).dispose()
+
+    def boom(*_a, **_k):
+        raise AssertionError("alembic ran on a database already at head")
+
+    monkeypatch.setattr(command, "upgrade", boom)
+    Store(url).dispose()
+
+
+def test_pre_migration_database_is_stamped_and_keeps_its_rows(new_db_url):
+    url = new_db_url(empty=True)
+    engine = sa.create_engine(url)
+    metadata.create_all(engine)  # what Store.create did before migrations
+    with engine.begin() as conn:
+        conn.execute(sa.insert(meta).values(key="schema_version", value="1"))
+        conn.execute(sa.insert(articles).values(to_row(Article(id="old", text="Kept."))))
+    engine.dispose()
+    store = Store(url)
+    assert store.get_article("old").text == "Kept."
+    store.dispose()
+    assert _revision(url) == migrate.head_revision()
+
+
+def test_unknown_revision_is_refused(new_db_url):
+    url = new_db_url()
+    store = Store(url)
+    with store.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    store.dispose()
+    with pytest.raises(ConfigError, match="9999.*upgrade factcheck"):
+        Store(url)
+
+
+def test_downgrade_to_base_and_up_again(new_db_url):
+    from alembic import command
+
+    url = new_db_url()
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        command.downgrade(migrate.alembic_config(conn), "base")
+        conn.commit()
+        assert not sa.inspect(conn).has_table("claims")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert sa.inspect(conn).has_table("claims")
+    engine.dispose()
+
+
+START = """
+import os, sys, time
+from factcheck.store import Store
+go = sys.argv[2]
+while not os.path.exists(go):
+    time.sleep(0.005)
+Store(sys.argv[1]).dispose()
+"""
+
+
+def test_servers_starting_together_migrate_once(new_db_url, tmp_path):
+    """Three processes open one empty database at the same moment: one migrates, all start."""
+    url = new_db_url(empty=True)
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", START, url, str(go)], stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    time.sleep(2.0)  # let every process finish importing and wait at the line
+    go.touch()
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(meta)).scalar() == 1
+    engine.dispose()
+
+
+def test_threads_migrating_different_databases(new_db_url):
+    """Alembic's context is process-global: concurrent migrations in one process must not mix."""
+    urls = [new_db_url(empty=True) for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def start(url: str) -> None:
+        try:
+            Store(url).dispose()
+        except BaseException as e:  # noqa: BLE001 - collected and asserted below
+            errors.append(e)
+
+    threads = [threading.Thread(target=start, args=(u,), daemon=True) for u in urls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == [] and not any(t.is_alive() for t in threads)
+    assert {_revision(u) for u in urls} == {migrate.head_revision()}
+
+
+def test_bare_postgresql_url_uses_psycopg3():
+    from factcheck.store import normalise_url
+
+    assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
