@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 # The main job: the review app on the sample data (extracted and indexed on first start).
 run: setup
-	$(VENV)/bin/factcheck extract sample_data/articles/
+	$(VENV)/bin/streamlit run app.py --server.headless true --browser.gatherUsageStats false
 
 extract: setup
 	$(VENV)/bin/factcheck extract sample_data/articles/

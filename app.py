@@ -1,0 +1,15 @@
+"""The review app: `streamlit run app.py`. Page config and navigation only; pages are in factcheck/ui/."""
+
+import streamlit as st
+
+st.set_page_config(page_title="factcheck", page_icon="🔎", layout="wide")
+st.navigation(
+    [
+        st.Page("factcheck/ui/pages/queue.py", title="Queue", icon=":material/checklist:", default=True),
+        st.Page("factcheck/ui/pages/review.py", title="Review", icon=":material/rate_review:"),
+        st.Page("factcheck/ui/pages/articles.py", title="Articles", icon=":material/article:"),
+        st.Page("factcheck/ui/pages/sources.py", title="Sources", icon=":material/library_books:"),
+        st.Page("factcheck/ui/pages/dashboard.py", title="Dashboard", icon=":material/monitoring:"),
+        st.Page("factcheck/ui/pages/export.py", title="Export", icon=":material/download:"),
+    ]
+).run()

@@ -36,10 +36,13 @@ def canonical_model_name(name: str | None) -> str:
     return name
 
 
-@lru_cache(maxsize=4)
 def load_model(name: str | None = None) -> Any:
     """Load a SentenceTransformer once per process (offline for the default model)."""
-    name = canonical_model_name(name)
+    return _load_model(canonical_model_name(name))
+
+
+@lru_cache(maxsize=4)
+def _load_model(name: str) -> Any:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     with _lock:
         try:

@@ -677,7 +677,7 @@ def _parse(lines: Iterable[str], name: str, report: ImportReport) -> dict[str, l
                     f"({SCHEMA_VERSION}); upgrade factcheck"
                 )
             continue
-        if table not in _TABLES:
+        if not isinstance(table, str) or table not in _TABLES:
             report.errors.append(
                 f"{where}: unknown table {table!r}; use one of: {', '.join(DUMP_TABLES)}"
             )
@@ -883,12 +883,22 @@ def _merge(conn: Connection, parsed: dict[str, list[_Line]], name: str, report: 
             parent=("article_id", article_ids))
 
     claim_lines = []
+    texts: dict[str, str] = {}
     for line in get("claims", []):
-        if line.record.article_id not in article_ids:
-            m.error(line, f"claim refers to article {line.record.article_id!r}, which is in neither "
+        rec = line.record
+        if rec.article_id not in article_ids:
+            m.error(line, f"claim refers to article {rec.article_id!r}, which is in neither "
                           "the dump nor the database")
-        else:
-            claim_lines.append(line)
+            continue
+        if rec.article_id not in texts:
+            texts[rec.article_id] = conn.execute(
+                sa.select(articles.c.text).where(articles.c.id == rec.article_id)
+            ).scalar_one()
+        if texts[rec.article_id][rec.start : rec.end] != rec.text:
+            m.error(line, f"claim text does not match article {rec.article_id!r} at "
+                          f"{rec.start}:{rec.end}; offsets must point into the article text")
+            continue
+        claim_lines.append(line)
     m.with_ids("claims", claim_lines, "id", key=lambda r: (r.article_id, r.start, r.end),
                newer=lambda a, b: a.version > b.version, describe=_claim_conflict,
                id_map=m.claim_ids)

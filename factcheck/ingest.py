@@ -50,7 +50,17 @@ class Document:
 
 
 def decode_bytes(data: bytes, name: str) -> str:
-    """Decode file bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252; binary fails."""
+    """Decode file bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252; binary fails.
+
+    A file that holds only a BOM or (any Unicode) whitespace is reported as empty.
+    """
+    text = _decode(data, name)
+    if not text.strip():
+        raise InputError(f"{name}: file is empty; give a file with text in it")
+    return text
+
+
+def _decode(data: bytes, name: str) -> str:
     if not data.strip():
         raise InputError(f"{name}: file is empty; give a file with text in it")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):

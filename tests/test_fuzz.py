@@ -501,21 +501,12 @@ def test_links_are_only_http(url, label):
 
 
 # -- found by the fuzzers; owners to fix (strict: passing turns them red, then drop the marker) ------
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest.py (lead): a BOM-only or whitespace-only file is read as "
-    "an empty Document instead of an InputError 'file is empty'",
-)
 @pytest.mark.parametrize("data", [b"\xfe\xff", b"\xef\xbb\xbf", b"\xa0", "\u3000".encode()])
 def test_blank_files_are_input_errors(data):
     [item] = read_bytes(data, "blank.txt")
     assert isinstance(item, InputError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export.py: a dump line whose `table` is not a string raises TypeError instead of a line error",
-)
 def test_import_line_with_unhashable_table_is_a_line_error(tmp_path):
     from factcheck.export import import_jsonl_lines
 
@@ -528,11 +519,6 @@ def test_import_line_with_unhashable_table_is_a_line_error(tmp_path):
         _drop_ws(ws)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export.py: import accepts claims whose offsets do not match "
-    "their article's text (here the article text was edited in the dump)",
-)
 def test_import_checks_claim_offsets(dump_lines, tmp_path):
     import sqlalchemy as sa
 

@@ -1,0 +1,134 @@
+"""Articles page: add an article (paste or upload) — extracted at once — and browse the articles.
+
+Shown by ``app.py`` through ``factcheck/ui/pages/articles.py``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from factcheck.errors import FactcheckError, InputError
+from factcheck.extract import extract_document
+from factcheck.ingest import Document
+from factcheck.ui import components, queries, resources
+from factcheck.ui.components import flash
+from factcheck.ui.review import add_claim_form
+from factcheck.ui.safe_html import block, esc, highlight, link, safe_url
+from factcheck.uploads import read_upload
+
+UPLOAD_TYPES = ["txt", "md", "html", "htm", "pdf", "jsonl", "csv"]
+
+
+def _extract(ws, docs: list[Document | InputError]) -> None:
+    """Extract documents one by one (progress bar), then sync the claim index once."""
+    resources.wait_model(ws)
+    bar = st.progress(0.0, text="Extracting…")
+    added = 0
+    for i, doc in enumerate(docs, 1):
+        if isinstance(doc, InputError):
+            flash(str(doc), "error")
+            continue
+        bar.progress(i / len(docs), text=f"Extracting {doc.title or doc.origin} ({i}/{len(docs)})…")
+        try:
+            res = extract_document(ws, doc)
+        except FactcheckError as e:
+            flash(f"{doc.origin}: {e}", "error")
+            continue
+        name = res.title or res.article_id
+        if res.skipped:
+            flash(f"“{name}” is already stored ({len(res.claims)} claims); nothing was added.", "warning")
+        else:
+            added += 1
+            flash(f"Extracted “{name}”: {res.sentences} sentences, {len(res.claims)} claims.")
+    if added:
+        bar.progress(1.0, text="Indexing the new claims…")
+        try:
+            ws.sync_index("claims")
+        except FactcheckError as e:
+            flash(f"claims index: {e}", "error")
+    bar.empty()
+
+
+def _add_article(ws) -> None:
+    paste, upload = st.tabs(["Paste", "Upload"])
+    with paste, st.form("articles_paste_form", clear_on_submit=False, enter_to_submit=False):
+        c1, c2 = st.columns(2)
+        title = c1.text_input("Title", key="articles_paste_title")
+        url = c2.text_input("URL (optional)", key="articles_paste_url", placeholder="https://…")
+        text = st.text_area("Article text", key="articles_paste_text", height=220)
+        go = st.form_submit_button("Extract claims", type="primary", icon=":material/auto_awesome:",
+                                   key="articles_paste_go")
+    if go:
+        if not text.strip():
+            st.error("Paste the article text first.")
+        elif url.strip() and safe_url(url) is None:
+            st.error("The URL must start with http:// or https://.")
+        else:
+            doc = Document(text=text, title=title.strip() or None, url=url.strip() or None,
+                           origin="pasted in the app")
+            _extract(ws, [doc])
+            st.rerun()
+    with upload:
+        files = st.file_uploader("Article files", type=UPLOAD_TYPES, accept_multiple_files=True,
+                                 key="articles_upload_files",
+                                 help="Text, Markdown, HTML, PDF; JSONL/CSV with a `text` column for many.")
+        if st.button("Extract claims", key="articles_upload_go", type="primary", disabled=not files,
+                     icon=":material/auto_awesome:"):
+            docs: list[Document | InputError] = []
+            for f in files or []:
+                docs.extend(read_upload(f.name, f.getvalue(), max_bytes=ws.settings.max_bytes))
+            _extract(ws, docs)
+            st.rerun()
+
+
+def _browse(ws) -> None:
+    prog = queries.article_progress(ws)
+    if prog.empty:
+        st.info("No articles yet.")
+        return
+    st.dataframe(
+        prog[["article", "claims", "done", "progress"]], hide_index=True, key="articles_table",
+        column_config={
+            "article": st.column_config.TextColumn("Article", width="large"),
+            "claims": st.column_config.NumberColumn("Claims", width="small"),
+            "done": st.column_config.NumberColumn("Done", width="small"),
+            "progress": st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=1.0,
+                                                        format="percent"),
+        },
+    )
+    titles = dict(zip(prog["article_id"], prog["article"]))
+    aid = st.selectbox("Open an article", list(titles), format_func=lambda a: titles[a],
+                       key="articles_open")
+    if aid is None:
+        return
+    article = ws.store.get_article(aid)
+    claims = ws.store.list_claims(article_id=aid)
+    st.html(
+        f'<div class="fc-muted">{link(article.url, article.url or article.id)} · '
+        f"{len(claims)} claims · {queries.sentence_count(ws, aid)} sentences</div>")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        spans = [(c.start, c.end, "fc-claim") for c in claims]
+        with st.container(height=520):
+            st.html(block(highlight(article.text, spans)))
+    with right:
+        st.markdown("**Claims**")
+        order = [int(c.id) for c in sorted(claims, key=lambda c: (-c.score, c.id))]  # type: ignore[arg-type]
+        with st.container(height=360):
+            for c in sorted(claims, key=lambda c: c.start):
+                a, b = st.columns([3, 1], vertical_alignment="center")
+                a.html(f"#{c.id} · {esc(components.status_label(c.status.value))} · "
+                           f"{esc(components.short(c.text, 140))}")
+                if b.button("Review", key=f"articles_review_{c.id}", width="stretch"):
+                    components.open_claim(int(c.id), order)  # type: ignore[arg-type]
+        with st.expander("Add a claim the extractor missed"):
+            add_claim_form(ws, aid, components.identity.current_reviewer(), key=f"articles_add_{aid}")
+
+
+def render() -> None:
+    ws, _reviewer = components.setup()
+    st.title("Articles")
+    with st.expander("Add an article", expanded=not queries.article_choices(ws)):
+        _add_article(ws)
+    _browse(ws)
+

@@ -1,0 +1,97 @@
+"""Small shared pieces of the pages: page setup, flash messages, navigation, HTML output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from ..errors import FactcheckError
+from ..workspace import Workspace
+from . import identity, resources
+from .safe_html import CSS, md
+
+# Page files, relative to app.py (st.switch_page and AppTest.switch_page take these paths).
+PAGES = {
+    "queue": "factcheck/ui/pages/queue.py",
+    "review": "factcheck/ui/pages/review.py",
+    "articles": "factcheck/ui/pages/articles.py",
+    "sources": "factcheck/ui/pages/sources.py",
+    "dashboard": "factcheck/ui/pages/dashboard.py",
+    "export": "factcheck/ui/pages/export.py",
+}
+_FLASH = "fc_flash"
+
+
+def setup() -> tuple[Workspace, str]:
+    """Every page starts here: workspace, first-start bootstrap, reviewer, pending messages."""
+    st.html(CSS)
+    ws = resources.workspace()
+    resources.ensure_ready(ws)
+    problems = resources.startup_errors(ws)
+    if problems and not st.session_state.get("fc_startup_errors_shown"):
+        st.session_state["fc_startup_errors_shown"] = True
+        st.warning("Some of the sample data could not be prepared:\n\n"
+                   + "\n".join(f"- {md(p)}" for p in problems[:10]), icon=":material/warning:")
+    reviewer = identity.sidebar()
+    show_flash()
+    return ws, reviewer
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """Queue a message for the next render (actions run in callbacks, before the page)."""
+    st.session_state.setdefault(_FLASH, []).append((kind, message))
+
+
+def show_flash() -> None:
+    """Show and clear queued messages."""
+    for kind, raw in st.session_state.pop(_FLASH, []):
+        message = md(raw)  # messages quote user text: show it literally
+        if kind == "error":
+            st.error(message, icon=":material/error:")
+        elif kind == "warning":
+            st.warning(message, icon=":material/warning:")
+        else:
+            st.success(message, icon=":material/check_circle:")
+
+
+def action(fn: Callable[..., Any], *args: Any, ok: str | None = None, **kwargs: Any) -> Any:
+    """Run one library call; a FactcheckError becomes an error message instead of a traceback."""
+    try:
+        result = fn(*args, **kwargs)
+    except FactcheckError as e:
+        flash(str(e), "error")
+        return None
+    if ok:
+        flash(ok)
+    return result
+
+
+def forget_claim(claim_id: int) -> None:
+    """Forget the version a claim was opened at and its form drafts (it is read afresh)."""
+    st.session_state.setdefault("fc_seen_versions", {}).pop(int(claim_id), None)
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith("review_") and key.endswith(f"_{claim_id}"):
+            del st.session_state[key]
+
+
+def open_claim(claim_id: int, order: list[int] | None = None) -> None:
+    """Go to the review page on this claim (next/previous follow `order` when given)."""
+    if order is not None:
+        st.session_state["fc_queue_ids"] = [int(i) for i in order]
+    forget_claim(claim_id)
+    st.session_state["fc_claim"] = int(claim_id)
+    st.switch_page(PAGES["review"], query_params={"claim": str(int(claim_id))})
+
+
+def status_label(status: str) -> str:
+    from .queries import STATUS_LABELS
+
+    return STATUS_LABELS.get(status, status)
+
+
+def short(text: str, n: int = 110) -> str:
+    """One line of at most n characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -1,0 +1,264 @@
+"""The evidence parts of the review page: linked passages, suggestions, checks, earlier checks.
+
+Suggestions and matches come from :mod:`factcheck.retrieve` and are cached per (claim text,
+index watermark), so re-rendering the page (after a link, a save, a widget change) does not
+search again; a new source or a new verdict changes the watermark and refreshes them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from factcheck import review as rv
+from factcheck.errors import FactcheckError
+from factcheck.models import Claim, Stance
+from factcheck.ui import evidence_cache as cache
+from factcheck.ui import queries, resources
+from factcheck.ui.safe_html import block, chips, esc, highlight, link, md
+
+log = logging.getLogger(__name__)
+
+STANCES = [s.value for s in Stance]
+STANCE_LABELS = {"supports": "Supports", "refutes": "Refutes", "context": "Context"}
+STANCE_CLASS = {"supports": "match", "refutes": "conflict"}
+NEGATIVE = ("false", "mostly false", "pants on fire", "incorrect", "misleading")
+
+
+def link_key(prefix: str, what: str, claim_id: int, passage_id: int) -> str:
+    """Widget keys of a passage's link form (claim id last, so forgetting a claim clears them)."""
+    return f"{prefix}_{what}_{passage_id}_{claim_id}"
+
+
+def suggestions(ws, claim: Claim, *, text: str | None = None, mark: str | None = None) -> list[Any]:
+    """Suggested passages for the claim (or for free text), memoised per passages watermark."""
+    resources.wait_model(ws)
+    mark = cache.passages_mark(ws) if mark is None else mark
+    return cache.suggestions(ws, claim, mark, text=text)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+def _value_spans(sugg: Any) -> list[tuple[int, int, str]]:
+    spans = [(m.passage.start, m.passage.end, "fc-match") for m in sugg.value_matches]
+    spans += [(m.passage.start, m.passage.end, "fc-conflict") for m in sugg.value_conflicts]
+    return spans
+
+
+def _value_chips(sugg: Any) -> str:
+    items = [(f"✓ {m.passage.text}", "match") for m in sugg.value_matches]
+    items += [(f"≠ {m.passage.text} (claim: {m.claim.text})", "conflict") for m in sugg.value_conflicts]
+    return chips(items)
+
+
+def _source_line(title: str | None, url: str | None, source_id: str, extra: str = "") -> str:
+    label = title or url or source_id
+    return f"<b>{link(url, label)}</b>" + (f' <span class="fc-muted">{esc(extra)}</span>' if extra else "")
+
+
+def _link_form(ws, claim: Claim, pid: int, reviewer: str, prefix: str, current: Any,
+               link_cb: Callable[..., None]) -> None:
+    cid = int(claim.id)  # type: ignore[arg-type]
+    k_stance, k_note = link_key(prefix, "stance", cid, pid), link_key(prefix, "note", cid, pid)
+    if current is not None:
+        st.session_state.setdefault(k_stance, current.stance.value)
+        st.session_state.setdefault(k_note, current.note or "")
+    with st.form(link_key(prefix, "form", cid, pid), border=False, enter_to_submit=True):
+        st.radio("Stance", STANCES, format_func=STANCE_LABELS.get, horizontal=True, key=k_stance,
+                 label_visibility="collapsed")
+        c2, c3 = st.columns([3, 1], vertical_alignment="bottom")
+        c2.text_input("Note", key=k_note, placeholder="Note (optional)", label_visibility="collapsed")
+        c3.form_submit_button("Update link" if current is not None else "Link",
+                              icon=":material/link:", key=link_key(prefix, "link", cid, pid),
+                              on_click=link_cb, args=(ws, cid, pid, reviewer, prefix), width="stretch")
+
+
+def _suggestion_card(ws, claim: Claim, sugg: Any, reviewer: str, prefix: str, linked: dict[int, Any],
+                     link_cb: Callable[..., None]) -> None:
+    pid = int(sugg.passage_id)
+    with st.container(border=True):
+        extra = f"score {sugg.score:.2f}"
+        if sugg.source_publisher:
+            extra = f"{sugg.source_publisher} · " + extra
+        if sugg.value_conflicts:
+            extra += " · possible contradiction"
+        if pid in linked:
+            extra += f" · linked: {linked[pid].stance.value}"
+        st.html(_source_line(sugg.source_title, sugg.source_url, sugg.source_id, extra))
+        st.html(block(highlight(sugg.text, _value_spans(sugg), offset=sugg.start)))
+        if sugg.value_matches or sugg.value_conflicts:
+            st.html(_value_chips(sugg))
+        _link_form(ws, claim, pid, reviewer, prefix, linked.get(pid), link_cb)
+
+
+def _linked(ws, claim: Claim, reviewer: str, links: list[Any], unlink_cb: Callable[..., None]) -> None:
+    from factcheck import sources as fc_sources
+
+    cid = int(claim.id)  # type: ignore[arg-type]
+    st.subheader("Evidence", divider="gray")
+    st.markdown(f"**Linked evidence ({len(links)})**")
+    if not links:
+        st.caption("Nothing linked yet: link a suggested passage below.")
+        return
+    passages = fc_sources.get_passages(ws, [lk.passage_id for lk in links])
+    metas = queries.source_meta(ws, [p.source_id for p in passages.values()])
+    for lk in links:
+        p = passages.get(lk.passage_id)
+        if p is None:
+            continue
+        src = metas.get(p.source_id, {})
+        with st.container(border=True):
+            c1, c2 = st.columns([4, 1], vertical_alignment="top")
+            head = chips([(STANCE_LABELS.get(lk.stance.value, lk.stance.value),
+                           STANCE_CLASS.get(lk.stance.value, ""))]) + " "
+            head += _source_line(src.get("title"), src.get("url"), p.source_id, f"by {lk.reviewer}")
+            c1.html(head)
+            c1.html(block(highlight(p.text, [])))
+            if lk.note:
+                c1.caption("Note: " + md(lk.note))
+            c2.button("Unlink", key=f"review_unlink_{lk.passage_id}_{cid}", icon=":material/link_off:",
+                      on_click=unlink_cb, args=(ws, cid, lk.passage_id, reviewer), width="stretch")
+
+
+def _checks_block(ws, claim: Claim, links: list[Any], pmark: str) -> None:
+    try:
+        report = cache.check_report(ws, claim, pmark, [lk.passage_id for lk in links])
+    except ImportError:  # the checks library is not installed
+        return
+    except FactcheckError as e:
+        st.caption("Checks unavailable: " + md(e))
+        return
+    render_checks(report)
+
+
+QUOTE_BADGE = {"verbatim": ("verbatim", "match"), "altered": ("altered", "conflict"),
+               "not_found": ("not found", "")}
+NUMBER_BADGE = {"match": ("matches", "match"), "mismatch": ("mismatch", "conflict"),
+                "absent": ("not in the evidence", "")}
+
+
+def diff_html(ops: list[Any]) -> str:
+    """A word diff: removed claim words struck through, source words underlined (escaped)."""
+    out = []
+    for op in ops:
+        if op.op == "equal":
+            out.append(esc(op.claim or op.source))
+            continue
+        if op.claim:
+            out.append(f'<del class="fc-conflict">{esc(op.claim)}</del>')
+        if op.source:
+            out.append(f'<ins class="fc-match">{esc(op.source)}</ins>')
+    return " ".join(out)
+
+
+def render_checks(report: Any) -> None:
+    """Quote and number check results of :func:`factcheck.checks.check_claim`."""
+    if report is None or (not report.quotes and not report.numbers):
+        return
+    against = {"linked": "the linked evidence", "suggested": "the top suggestions",
+               "none": "no evidence yet"}.get(report.evidence_from, report.evidence_from)
+    with st.container(border=True):
+        st.html(f'<b>Checks</b> <span class="fc-muted">against {esc(against)}</span>')
+        for q in report.quotes:
+            label, cls = QUOTE_BADGE.get(q.status, (q.status, ""))
+            line = f"Quote {chips([(label, cls)])} “{esc(_short(q.quote))}”"
+            best = q.best
+            if best is not None and best.status != "not_found":
+                where = link(best.source_url, best.source_title or best.source_id)
+                line += f' <span class="fc-muted">in {where}</span>'
+            st.html(line)
+            if best is not None and best.status == "altered" and best.diff:
+                st.html(block(diff_html(best.diff)))
+        for n in report.numbers:
+            label, cls = NUMBER_BADGE.get(n.status, (n.status, ""))
+            line = f"{esc(n.claim_value.kind.value)} {chips([(n.claim_value.text, ''), (label, cls)])}"
+            said = [f for f in n.findings if f.status == n.status] if n.status != "absent" else []
+            if said:
+                f = said[0]
+                line += (f' <span class="fc-muted">{esc(f.source_title or f.source_id)} says '
+                         f"<b>{esc(f.passage_value.text)}</b> (passage {f.passage_id})</span>")
+            st.html(line)
+
+
+def _short(text: str, n: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def panel(ws, claim: Claim, reviewer: str, *, link_cb: Callable[..., None],
+          unlink_cb: Callable[..., None]) -> None:
+    """Linked evidence, check results, suggestions, and a free-text source search."""
+    cid = int(claim.id)  # type: ignore[arg-type]
+    resources.wait_model(ws)
+    cache.wait_prefetch(ws, cid)
+    links = rv.links_for(ws, cid)
+    linked = {lk.passage_id: lk for lk in links}
+    _linked(ws, claim, reviewer, links, unlink_cb)
+    pmark = ws.store.watermark("passages")
+    _checks_block(ws, claim, links, pmark)
+    st.markdown("**Suggested evidence**")
+    try:
+        found = suggestions(ws, claim, mark=pmark)
+    except FactcheckError as e:
+        st.warning("No suggestions: " + md(e))
+        found = []
+    if not found:
+        st.caption("No sources yet: add some on the Sources page and they are suggested here.")
+    for sugg in found:
+        _suggestion_card(ws, claim, sugg, reviewer, "review_sg", linked, link_cb)
+    _search(ws, claim, reviewer, linked, link_cb, pmark)
+
+
+@st.fragment
+def _search(ws, claim: Claim, reviewer: str, linked: dict[int, Any], link_cb: Callable[..., None],
+            pmark: str) -> None:
+    cid = int(claim.id)  # type: ignore[arg-type]
+    query = st.text_input("Search the sources", key=f"review_search_{cid}",
+                          placeholder="Other words to look for in the sources…", icon=":material/search:")
+    if not query.strip():
+        return
+    try:
+        found = suggestions(ws, claim, text=query.strip(), mark=pmark)
+    except FactcheckError as e:
+        st.warning(md(e))
+        return
+    if not found:
+        st.caption("Nothing found.")
+    for sugg in found:
+        if int(sugg.passage_id) in linked:
+            continue
+        _suggestion_card(ws, claim, sugg, reviewer, "review_sr", linked, link_cb)
+
+
+def matches(ws, claim: Claim, *, reuse_cb: Callable[..., None]) -> None:
+    """Earlier fact-checks of the same claim, each with "reuse this verdict"."""
+    st.subheader("Earlier fact-checks")
+    resources.wait_model(ws)
+    try:
+        found = cache.earlier_checks(ws, claim, cache.matches_mark(ws))
+    except FactcheckError as e:
+        st.caption("Matching unavailable: " + md(e))
+        return
+    if not found:
+        st.caption("No earlier fact-check matches this claim.")
+        return
+    scale = ws.settings.verdict_scale()
+    by_fold = {s.casefold(): s for s in scale}
+    cid = int(claim.id)  # type: ignore[arg-type]
+    for i, m in enumerate(found):
+        with st.container(border=True):
+            where = "this desk" if m.kind == "verdict" else "archive"
+            title = m.title or (f"claim #{m.claim_id}" if m.claim_id else m.url) or m.archive_id
+            tone = "conflict" if (m.verdict or "").strip().casefold() in NEGATIVE else "match"
+            st.html(
+                f"{chips([(m.verdict or 'no verdict', tone)])} {link(m.url, title)} "
+                f'<span class="fc-muted">{esc(where)} · similarity {m.score:.2f}'
+                + (f" · {esc(m.date)}" if m.date else "") + "</span>")
+            st.html(block(highlight(m.claim, [])))
+            label = by_fold.get((m.verdict or "").strip().casefold())
+            ref = m.url or (f"claim #{m.claim_id}" if m.claim_id else m.archive_id)
+            rationale = f"Same claim as an earlier fact-check ({ref}), rated “{m.verdict}”."
+            st.button("Reuse this verdict", key=f"review_reuse_{i}_{cid}", icon=":material/content_copy:",
+                      on_click=reuse_cb, args=(cid, label, rationale), disabled=not m.verdict)

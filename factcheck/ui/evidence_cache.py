@@ -1,0 +1,157 @@
+"""Memoised evidence look-ups for the review page, and prefetching of the next claim.
+
+Suggestions (:func:`factcheck.retrieve.suggest`), earlier fact-checks
+(:func:`factcheck.retrieve.match`) and quote/number checks (:func:`factcheck.checks.check_claim`)
+are the slow part of showing a claim. Their results are kept per workspace, keyed by what they
+depend on — the claim text (or version) and a watermark of the rows searched — so a re-render
+after a click costs nothing, and any new source, archive entry or verdict changes the key.
+
+Earlier fact-checks include this desk's own verdicts; :func:`factcheck.retrieve.match` rebuilds
+its matching corpus whenever any verdict changes, which is slow on a large archive. So the match
+key is the archive watermark plus a ``MATCH_REFRESH_S`` time bucket rather than the verdicts: a
+save does not trigger a rebuild on its own re-render, and colleagues' new verdicts show up as
+matches within two minutes. Checks are keyed by the claim's span and text (not its version, which
+every save bumps) and the evidence they use.
+
+While the reviewer reads a claim, :func:`prefetch` computes the same three results for the next
+claim of the queue in a background thread, so "Next" usually opens instantly. No streamlit here.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from ..models import Claim
+from ..workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+K_SUGGEST = 5
+K_MATCH = 3
+MAX_ENTRIES = 2048
+MATCH_REFRESH_S = 120
+
+
+class Memo:
+    """A small thread-safe LRU of computed results (one per workspace)."""
+
+    def __init__(self, size: int = MAX_ENTRIES) -> None:
+        self.size = size
+        self.data: OrderedDict[tuple, Any] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                self.hits += 1
+                return self.data[key]
+            self.misses += 1
+        value = compute()  # outside the lock: a slow search must not block other sessions
+        with self.lock:
+            self.data[key] = value
+            self.data.move_to_end(key)
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+        return value
+
+
+_memos: weakref.WeakKeyDictionary[Workspace, Memo] = weakref.WeakKeyDictionary()
+_prefetching: weakref.WeakKeyDictionary[Workspace, tuple[int, threading.Thread]] = (
+    weakref.WeakKeyDictionary()
+)
+_lock = threading.Lock()
+
+
+def memo(ws: Workspace) -> Memo:
+    with _lock:
+        m = _memos.get(ws)
+        if m is None:
+            m = _memos[ws] = Memo()
+        return m
+
+
+def passages_mark(ws: Workspace) -> str:
+    """The watermark of the passage indexes retrieve searches right now (its own cached state).
+
+    Using retrieve's mark rather than a fresh COUNT keeps the memo consistent with the results:
+    retrieve re-checks the database at most every few seconds (see its ``PASSAGE_RECHECK_S``).
+    """
+    from .. import retrieve
+
+    return str(retrieve.passage_lexicon(ws).mark)
+
+
+def matches_mark(ws: Workspace) -> str:
+    """Archive watermark + a time bucket (see the module docstring: verdicts refresh lazily)."""
+    return f"{ws.store.watermark('archive')}#{int(time.time() // MATCH_REFRESH_S)}"
+
+
+def suggestions(ws: Workspace, claim: Claim, mark: str, *, text: str | None = None,
+                k: int = K_SUGGEST) -> list[Any]:
+    """Suggested passages for the claim, or for free `text` (searched in the same sources)."""
+    from .. import retrieve
+
+    if text is None:
+        key = ("suggest", int(claim.id), claim.text, mark, k)  # type: ignore[arg-type]
+        return memo(ws).get(key, lambda: retrieve.suggest(ws, claim_id=int(claim.id), k=k))  # type: ignore[arg-type]
+    return memo(ws).get(("suggest-text", text, mark, k), lambda: retrieve.suggest(ws, text=text, k=k))
+
+
+def earlier_checks(ws: Workspace, claim: Claim, mark: str, k: int = K_MATCH) -> list[Any]:
+    """Earlier fact-checks (archive and this desk's verdicts) matching the claim."""
+    from .. import retrieve
+
+    key = ("match", int(claim.id), claim.text, mark, k)  # type: ignore[arg-type]
+    return memo(ws).get(key, lambda: retrieve.match(ws, int(claim.id), k=k))  # type: ignore[arg-type]
+
+
+def check_report(ws: Workspace, claim: Claim, mark: str, linked_ids: list[int]) -> Any:
+    """Quote and number checks against the linked (else suggested) evidence."""
+    from .. import checks
+
+    key = ("checks", int(claim.id), claim.start, claim.end, claim.text, mark,  # type: ignore[arg-type]
+           tuple(linked_ids))
+    return memo(ws).get(key, lambda: checks.check_claim(ws, int(claim.id)))  # type: ignore[arg-type]
+
+
+def warm(ws: Workspace, claim_id: int) -> None:
+    """Compute everything the review page needs for a claim (errors are ignored)."""
+    from .. import review as rv
+
+    try:
+        claim = ws.store.get_claim(claim_id)
+        pmark = passages_mark(ws)
+        suggestions(ws, claim, pmark)
+        check_report(ws, claim, pmark, [lk.passage_id for lk in rv.links_for(ws, claim_id)])
+        earlier_checks(ws, claim, matches_mark(ws))
+    except Exception as e:  # noqa: BLE001 - a prefetch must never disturb the page
+        log.debug("prefetch of claim %s failed: %s", claim_id, e)
+
+
+def prefetch(ws: Workspace, claim_id: int | None) -> None:
+    """Warm a claim in the background (at most one prefetch per workspace at a time)."""
+    if claim_id is None:
+        return
+    with _lock:
+        running = _prefetching.get(ws)
+        if running is not None and running[1].is_alive():
+            return
+        thread = threading.Thread(target=warm, args=(ws, int(claim_id)), name="factcheck-prefetch",
+                                  daemon=True)
+        _prefetching[ws] = (int(claim_id), thread)
+        thread.start()
+
+
+def wait_prefetch(ws: Workspace, claim_id: int, timeout: float = 10.0) -> None:
+    """If this very claim is being prefetched, wait for it instead of computing it twice."""
+    running = _prefetching.get(ws)
+    if running is not None and running[0] == int(claim_id) and running[1].is_alive():
+        running[1].join(timeout)
