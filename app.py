@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from factcheck.ui import identity
+
 st.set_page_config(page_title="factcheck", page_icon="🔎", layout="wide")
+identity.login_gate()  # team mode: log in first (solo mode: nothing)
 st.navigation(
     [
         st.Page("factcheck/ui/pages/queue.py", title="Queue", icon=":material/checklist:", default=True),

@@ -7,6 +7,7 @@
 | model       | FACTCHECK_MODEL          | ``all-MiniLM-L6-v2`` (offline)   |
 | min_score   | FACTCHECK_MIN_SCORE      | the trained threshold            |
 | verdicts    | FACTCHECK_VERDICTS       | built-in scale (TOML/YAML file)  |
+| auth        | FACTCHECK_AUTH           | none: solo mode, no login        |
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Settings(BaseSettings):
     model: str = Field(default=DEFAULT_MODEL, description="sentence-transformers model name/path")
     min_score: float | None = Field(default=None, ge=0.0, le=1.0)
     verdicts: Path | None = Field(default=None, description="TOML/YAML verdict scale file")
+    auth: Path | None = Field(default=None, description="users file (YAML); set = team mode, login required")
     batch_size: int = 64
     max_bytes: int = Field(default=20_000_000, description="largest input file accepted")
 

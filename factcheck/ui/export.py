@@ -10,13 +10,14 @@ import functools
 import streamlit as st
 
 from factcheck import export as fc_export
-from factcheck.ui import components, queries
+from factcheck.ui import components, identity, queries
 from factcheck.ui.safe_html import safe_url
 
 
 def render() -> None:
     ws, _reviewer = components.setup()
     st.title("Export")
+    identity.require("export")  # editors and admins (everyone in solo mode)
 
     st.subheader("Verdicts as CSV")
     st.caption("One row per claim. Cells a spreadsheet would run as a formula are neutralised.")

@@ -21,7 +21,7 @@ from factcheck import review as rv
 from factcheck.errors import ConflictError, FactcheckError, InputError, NotFoundError
 from factcheck.models import Article, Claim, ClaimStatus
 from factcheck.text import paragraph_span
-from factcheck.ui import components, evidence, evidence_cache, queries
+from factcheck.ui import components, evidence, evidence_cache, identity, queries
 from factcheck.ui.components import PAGES, flash
 from factcheck.ui.safe_html import block, chips, esc, highlight, link, md
 
@@ -101,6 +101,18 @@ def _save_verdict(ws, claim_id: int, expect_version: int, reviewer: str) -> None
         flash("Choose a verdict before saving.", "warning")
         return
     status = ClaimStatus.needs_second_review if second else ClaimStatus.done
+    who = identity.current_identity()
+    if not who.can("verdict"):
+        flash(f"{who.username} ({who.role.value}) may not record verdicts.", "error")
+        return
+    try:
+        awaiting_second = ws.store.get_claim(claim_id).status is ClaimStatus.needs_second_review
+    except FactcheckError:
+        awaiting_second = False
+    if awaiting_second and not second and not who.can("second_review"):
+        flash(f"Claim #{claim_id} waits for a second review: it needs the editor role to be "
+              f"marked done; save it with “Ask for a second review” ticked, or ask an editor.", "warning")
+        return
     try:
         verdict = rv.set_verdict(ws, claim_id, label, reviewer, rationale,
                                  expect_version=expect_version, status=status)
