@@ -21,8 +21,6 @@ A malformed row is reported as ``file:line: what is wrong; how to fix it`` and s
 from __future__ import annotations
 
 import bisect
-import csv
-import io
 import json
 import logging
 import re
@@ -34,7 +32,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
 from .errors import InputError
-from .ingest import decode_bytes
+from .ingest import csv_rows, decode_bytes
 from .models import ArchiveCheck
 from .store import archive as archive_table
 from .store import text_hash, to_row
@@ -97,48 +95,23 @@ def _entry(claim: Any, verdict: Any, where: str, **meta: Any) -> ArchiveCheck:
 def read_archive_csv(text: str, name: str) -> Iterator[ArchiveCheck | InputError]:
     """Entries of an archive CSV; malformed rows yield InputError naming file:line."""
     delimiters = "\t" if name.lower().endswith(".tsv") else ",;\t"
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=delimiters)
-    except csv.Error:
-        dialect = csv.excel_tab if delimiters == "\t" else csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        yield InputError(f"{name}: empty file; the first row must be a header with claim,verdict")
-        return
-    except csv.Error as e:
-        yield InputError(f"{name}:1: malformed CSV header ({e}); fix the quoting")
-        return
-    missing = [c for c in ("claim", "verdict") if c not in header]
-    if missing:
-        yield InputError(
-            f"{name}:1: no {' or '.join(missing)} column in the header ({', '.join(header[:8])}); "
-            f"columns are {', '.join(CSV_COLUMNS)} (claim and verdict required)"
-        )
-        return
-    unknown = [h for h in header if h and h not in CSV_COLUMNS]
-    if unknown:
-        log.warning("%s: ignoring columns %s", name, ", ".join(unknown))
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            yield InputError(f"{name}:{line}: malformed CSV ({e}); fix the quoting")
-            return
-        where = f"{name}:{line}"
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield InputError(
-                f"{where}: {len(row)} fields, header has {len(header)}; quote cells that contain "
-                "commas"
+    def check(header: list[str]) -> str | None:
+        missing = [c for c in ("claim", "verdict") if c not in header]
+        if missing:
+            return (
+                f"no {' or '.join(missing)} column in the header ({', '.join(header[:8])}); "
+                f"columns are {', '.join(CSV_COLUMNS)} (claim and verdict required)"
             )
+        unknown = [h for h in header if h and h not in CSV_COLUMNS]
+        if unknown:
+            log.warning("%s: ignoring columns %s", name, ", ".join(unknown))
+        return None
+
+    for item in csv_rows(text, name, check, delimiters=delimiters):
+        if isinstance(item, InputError):
+            yield item
             continue
-        fields = dict(zip(header, row))
+        where, fields = item
         try:
             yield _entry(fields.get("claim"), fields.get("verdict"), where,
                          **{k: fields.get(k) for k in ("id", "url", "date", "title")})

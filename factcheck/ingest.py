@@ -12,7 +12,7 @@ import io
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,33 +171,46 @@ def read_jsonl(text: str, name: str) -> Iterator[Document | InputError]:
             yield e
 
 
-def read_csv(text: str, name: str) -> Iterator[Document | InputError]:
-    """Records of a CSV file with a `text` column (+ optional id, title, url, published)."""
+def csv_rows(
+    text: str,
+    name: str,
+    check_header: Callable[[list[str]], str | None],
+    *,
+    delimiters: str = ",;\t",
+) -> Iterator[tuple[str, dict[str, str]] | InputError]:
+    """(``file:line``, fields) of each CSV row, or InputErrors naming file and line.
+
+    The dialect is sniffed; header names are lower-cased. `check_header` returns an error
+    message (the fix) for an unusable header, else None. Rows with the wrong number of fields are
+    reported and skipped; a quoting error stops the file (the rest cannot be trusted).
+    """
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=delimiters)
     except csv.Error:
-        dialect = csv.excel
+        dialect = csv.excel_tab if delimiters == "\t" else csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        yield InputError(f"{name}: empty CSV; the first row must be a header with a `text` column")
+        yield InputError(f"{name}: empty CSV; the first row must be a header")
         return
     except csv.Error as e:
-        yield InputError(f"{name}:1: malformed CSV header ({e})")
+        yield InputError(f"{name}:1: malformed CSV header ({e}); fix the quoting")
         return
-    if "text" not in header:
-        yield InputError(f"{name}: no `text` column in the header {header[:8]}; add one")
+    problem = check_header(header)
+    if problem:
+        yield InputError(f"{name}:1: {problem}")
         return
     while True:
+        line = reader.line_num + 1
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as e:
-            yield InputError(f"{name}:{reader.line_num}: malformed CSV ({e}); fix the quoting")
+            yield InputError(f"{name}:{line}: malformed CSV ({e}); fix the quoting")
             return
-        where = f"{name}:{reader.line_num}"
+        where = f"{name}:{line}"
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -205,8 +218,24 @@ def read_csv(text: str, name: str) -> Iterator[Document | InputError]:
                 f"{where}: {len(row)} fields, header has {len(header)}; quote cells with commas"
             )
             continue
+        yield where, dict(zip(header, row))
+
+
+def read_csv(text: str, name: str) -> Iterator[Document | InputError]:
+    """Records of a CSV file with a `text` column (+ optional id, title, url, published)."""
+
+    def check(header: list[str]) -> str | None:
+        if "text" in header:
+            return None
+        return f"no `text` column in the header {header[:8]}; add one"
+
+    for item in csv_rows(text, name, check):
+        if isinstance(item, InputError):
+            yield item
+            continue
+        where, fields = item
         try:
-            yield _record(dict(zip(header, row)), where)
+            yield _record(fields, where)
         except InputError as e:
             yield e
 

@@ -17,8 +17,6 @@ text is already stored is skipped, so adding the same sources twice adds nothing
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -35,6 +33,7 @@ from .ingest import (
     RECORD_SUFFIXES,
     TEXT_SUFFIXES,
     Document,
+    csv_rows,
     decode_bytes,
     expand_paths,
     read_bytes,
@@ -153,43 +152,15 @@ def _manifest_rows(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]] 
                 continue
             yield where, {str(k).strip().lower(): v for k, v in obj.items()}
         return
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        yield InputError(f"{name}: empty manifest; the first row must be a header with `text` or `path`")
-        return
-    except csv.Error as e:
-        yield InputError(f"{name}:1: malformed CSV header ({e})")
-        return
-    if "text" not in header and "path" not in header:
-        yield InputError(
-            f"{name}:1: a sources manifest needs a `text` or `path` column (header: "
+    def check(header: list[str]) -> str | None:
+        if "text" in header or "path" in header:
+            return None
+        return (
+            f"a sources manifest needs a `text` or `path` column (header: "
             f"{', '.join(header[:8])}); columns are {', '.join(_MANIFEST_FIELDS)}"
         )
-        return
-    while True:
-        start_line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            yield InputError(f"{name}:{start_line}: malformed CSV ({e}); fix the quoting")
-            return
-        where = f"{name}:{start_line}"
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield InputError(
-                f"{where}: {len(row)} fields, header has {len(header)}; quote cells with commas"
-            )
-            continue
-        yield where, dict(zip(header, row))
+
+    yield from csv_rows(text, name, check)
 
 
 def _manifest_documents(

@@ -7,7 +7,6 @@ code (``--db postgresql://...``).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import types
 import typing
@@ -36,6 +35,7 @@ from .models import (
     Source,
     Verdict,
 )
+from .text import text_hash  # noqa: F401 - re-exported: the one content hash
 
 log = logging.getLogger(__name__)
 
@@ -187,11 +187,6 @@ MODELS_BY_TABLE: dict[str, type[BaseModel]] = {
     "review_events": ReviewEvent,
     "archive": ArchiveCheck,
 }
-
-
-def text_hash(text: str) -> str:
-    """sha256 hex digest of UTF-8 text."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def row_to(model: type[BaseModel], row: Any) -> Any:
