@@ -56,9 +56,12 @@ def throughput(n: int) -> dict:
     sentences = load_sentences(n)
     model = load_model(None)
     model.encode(sentences[:64], batch_size=64)  # warm-up
-    t0 = time.perf_counter()
-    model.encode(sentences, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-    raw_s = time.perf_counter() - t0
+    raw_runs = []
+    for _ in range(2):  # best of two: the machine is shared
+        t0 = time.perf_counter()
+        model.encode(sentences, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        raw_runs.append(time.perf_counter() - t0)
+    raw_s = min(raw_runs)
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "articles"

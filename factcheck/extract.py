@@ -37,6 +37,7 @@ _BYLINE = re.compile(
 )
 _END_PUNCT = tuple(".!?\"”’')…:")
 MIN_QUOTE_WORDS = 3
+EMBED_GROUP = 512  # sentences embedded per model call across documents (see bench/ingest.py)
 
 
 @dataclass
@@ -199,17 +200,44 @@ def extract_paths(
     The claim index is synced once at the end.
     """
     results: list[ArticleResult] = []
-    for item in read_paths(list(paths), max_bytes=ws.settings.max_bytes):
-        if isinstance(item, InputError):
-            res = ArticleResult(origin=str(item).split(": ", 1)[0], error=str(item))
-        else:
+    group: list[Document | InputError] = []
+    sentences_in_group = 0
+
+    def flush() -> None:
+        # embed the new sentences of the whole group in one call (full batches), then extract
+        # each document: its sentence embeddings are then cache hits
+        texts = [
+            item.text[a:b]
+            for item in group
+            if isinstance(item, Document) and not ws.store.has_article(item.content_id())
+            for a, b in split_sentences(item.text)
+        ]
+        if texts:
             try:
-                res = extract_document(ws, item, min_score=min_score)
-            except FactcheckError as e:
-                res = ArticleResult(origin=item.origin, error=f"{item.origin}: {e}")
-        results.append(res)
-        if on_result:
-            on_result(res)
+                ws.embedder.embed(texts)
+            except FactcheckError:
+                pass  # reported per document below
+        for item in group:
+            if isinstance(item, InputError):
+                res = ArticleResult(origin=str(item).split(": ", 1)[0], error=str(item))
+            else:
+                try:
+                    res = extract_document(ws, item, min_score=min_score)
+                except FactcheckError as e:
+                    res = ArticleResult(origin=item.origin, error=f"{item.origin}: {e}")
+            results.append(res)
+            if on_result:
+                on_result(res)
+        group.clear()
+
+    for item in read_paths(list(paths), max_bytes=ws.settings.max_bytes):
+        group.append(item)
+        if isinstance(item, Document):
+            sentences_in_group += item.text.count("\n") + item.text.count(". ") + 1
+        if sentences_in_group >= EMBED_GROUP or len(group) >= 64:
+            flush()
+            sentences_in_group = 0
+    flush()
     if any(not r.skipped and not r.error for r in results):
         ws.sync_index("claims")
     return results
