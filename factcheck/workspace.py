@@ -117,8 +117,12 @@ class Workspace:
             try:
                 idx: VectorIndex | None = VectorIndex.load(self.index_dir, kind)
             except IndexStaleError as e:
-                log.info("%s", e)
+                if rows:
+                    log.warning("%s; rebuilding it from the database", str(e).split(":", 1)[0])
                 idx = None
+            if idx is not None and idx.model != self.model_name:
+                log.warning("index %r was built with model %r; rebuilding it with %r",
+                            kind, idx.model, self.model_name)
             if idx is not None and idx.model == self.model_name:
                 if idx.fingerprint == fp:
                     self._indexes[kind] = (mark, idx)
