@@ -151,8 +151,10 @@ def _record(fields: dict[str, Any], name: str, text_key: str = "text") -> Docume
     )
 
 
-def read_jsonl(text: str, name: str) -> Iterator[Document | InputError]:
-    """Records of a JSONL file; a bad line yields an InputError naming file and line."""
+def jsonl_objects(
+    text: str, name: str, what: str = "a `text` field"
+) -> Iterator[tuple[str, dict[str, Any]] | InputError]:
+    """(``file:line``, object) of each non-blank JSONL line, or an InputError naming the line."""
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -163,8 +165,18 @@ def read_jsonl(text: str, name: str) -> Iterator[Document | InputError]:
             yield InputError(f"{where}: invalid JSON ({e.msg}); fix or remove the line")
             continue
         if not isinstance(obj, dict):
-            yield InputError(f"{where}: expected a JSON object with a `text` field")
+            yield InputError(f"{where}: expected a JSON object with {what}")
             continue
+        yield where, obj
+
+
+def read_jsonl(text: str, name: str) -> Iterator[Document | InputError]:
+    """Records of a JSONL file; a bad line yields an InputError naming file and line."""
+    for item in jsonl_objects(text, name):
+        if isinstance(item, InputError):
+            yield item
+            continue
+        where, obj = item
         try:
             yield _record(obj, where)
         except InputError as e:

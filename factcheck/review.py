@@ -73,6 +73,15 @@ def conflict_message(current: Claim, other: Verdict | None, expected: int) -> st
     )
 
 
+def parse_status(status: ClaimStatus | str) -> ClaimStatus:
+    """A ClaimStatus, or InputError listing the valid ones."""
+    try:
+        return ClaimStatus(status)
+    except ValueError:
+        names = ", ".join(s.value for s in ClaimStatus)
+        raise InputError(f"unknown status {status!r}; use one of: {names}") from None
+
+
 def check_label(ws: Workspace, label: str) -> str:
     """The verdict label as spelled on the configured scale (case-insensitive match)."""
     scale = ws.settings.verdict_scale()
@@ -170,11 +179,7 @@ def set_verdict(
     `links` are (passage_id, stance) pairs linked in the same save.
     """
     label = check_label(ws, label)
-    try:
-        status = ClaimStatus(status)
-    except ValueError:
-        names = ", ".join(s.value for s in ClaimStatus)
-        raise InputError(f"unknown status {status!r}; use one of: {names}") from None
+    status = parse_status(status)
     with ws.store.begin() as conn:
         claim = _claim(conn, claim_id)
         version = _bump(conn, claim, expect_version, status=status.value)
@@ -195,11 +200,7 @@ def set_status(
     *, expect_version: int | None = None,
 ) -> Claim:
     """Move a claim through the workflow (new, in_review, needs_second_review, done, dismissed)."""
-    try:
-        status = ClaimStatus(status)
-    except ValueError:
-        names = ", ".join(s.value for s in ClaimStatus)
-        raise InputError(f"unknown status {status!r}; use one of: {names}") from None
+    status = parse_status(status)
     with ws.store.begin() as conn:
         claim = _claim(conn, claim_id)
         _bump(conn, claim, expect_version, status=status.value)

@@ -17,7 +17,6 @@ text is already stored is skipped, so adding the same sources twice adds nothing
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,6 +35,7 @@ from .ingest import (
     csv_rows,
     decode_bytes,
     expand_paths,
+    jsonl_objects,
     read_bytes,
 )
 from .models import Passage, Source
@@ -138,19 +138,12 @@ def _opt(value: Any) -> str | None:
 def _manifest_rows(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]] | InputError]:
     """(where, fields) of each manifest record, or InputError naming file:line."""
     if name.lower().endswith((".jsonl", ".ndjson")):
-        for lineno, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            where = f"{name}:{lineno}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                yield InputError(f"{where}: invalid JSON ({e.msg}); fix or remove the line")
-                continue
-            if not isinstance(obj, dict):
-                yield InputError(f"{where}: expected a JSON object with `text` or `path`")
-                continue
-            yield where, {str(k).strip().lower(): v for k, v in obj.items()}
+        for item in jsonl_objects(text, name, "`text` or `path`"):
+            if isinstance(item, InputError):
+                yield item
+            else:
+                where, obj = item
+                yield where, {str(k).strip().lower(): v for k, v in obj.items()}
         return
     def check(header: list[str]) -> str | None:
         if "text" in header or "path" in header:
