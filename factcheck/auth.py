@@ -240,14 +240,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.cmd == "hash":
-            print(hash_password(args.password or getpass.getpass("Password: ")))
+            sys.stdout.write(hash_password(args.password or getpass.getpass("Password: ")) + "\n")
         else:
             password = (os.environ.get("FACTCHECK_NEW_PASSWORD")
                         or getpass.getpass(f"Password for {args.username}: "))
             add_user(args.file, args.username, password, args.role, args.name, args.email)
-            print(f"{args.username.strip().lower()} ({args.role}) saved in {args.file}")
+            sys.stdout.write(f"{args.username.strip().lower()} ({args.role}) saved in {args.file}\n")
     except FactcheckError as e:
-        print(f"error: {e}", file=sys.stderr)
+        sys.stderr.write(f"error: {e}\n")
         return 2
     return 0
 

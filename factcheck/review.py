@@ -27,6 +27,7 @@ from .store import (
     to_row,
     verdicts,
 )
+from .text import strip_span
 from .workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -217,20 +218,20 @@ def dismiss_claim(ws: Workspace, claim_id: int, reviewer: str, reason: str = "")
     return claim
 
 
-def _span_claim(conn: Connection, article_id: str, start: int, end: int) -> tuple[str, str]:
+def _span_claim(
+    conn: Connection, article_id: str, start: int, end: int
+) -> tuple[str, int, int]:
+    """(article text, start, end) with the span checked and stripped of surrounding whitespace."""
     row = conn.execute(sa.select(articles.c.text).where(articles.c.id == article_id)).first()
     if row is None:
         raise NotFoundError(f"no article {article_id!r}")
     text = row.text
     if not (0 <= start < end <= len(text)):
         raise InputError(f"span {start}:{end} is outside the article (length {len(text)})")
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start == end:
+    s, e = strip_span(text, start, end)
+    if s == e:
         raise InputError(f"span {start}:{end} holds only whitespace; pick some text")
-    return text, text[start:end]
+    return text, s, e
 
 
 def _new_claim_from_span(
@@ -240,10 +241,7 @@ def _new_claim_from_span(
     from .checkworthy import classify_type
     from .values import extract_values
 
-    while start < end and article_text[start].isspace():
-        start += 1
-    while end > start and article_text[end - 1].isspace():
-        end -= 1
+    start, end = strip_span(article_text, start, end)
     text = article_text[start:end]
     values = extract_values(text, start)
     sent_row = conn.execute(
@@ -287,7 +285,7 @@ def _new_claim_from_span(
 def add_claim(ws: Workspace, article_id: str, start: int, end: int, reviewer: str) -> Claim:
     """Add a claim the extractor missed, from any span of the article."""
     with ws.store.begin() as conn:
-        text, _ = _span_claim(conn, article_id, start, end)
+        text, start, end = _span_claim(conn, article_id, start, end)
         claim = _new_claim_from_span(conn, ws, text, article_id, start, end, "manual")
         _event(conn, claim.id, "add", reviewer, start=claim.start, end=claim.end)  # type: ignore[arg-type]
     return claim
@@ -310,11 +308,7 @@ def _edit(
     from .values import extract_values
 
     claim = _claim(conn, claim_id)
-    article_text, _ = _span_claim(conn, claim.article_id, start, end)
-    while start < end and article_text[start].isspace():
-        start += 1
-    while end > start and article_text[end - 1].isspace():
-        end -= 1
+    article_text, start, end = _span_claim(conn, claim.article_id, start, end)
     text = article_text[start:end]
     values = extract_values(text, start)
     try:

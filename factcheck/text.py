@@ -77,7 +77,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink ``[start, end)`` so that it has no leading/trailing whitespace (``str.isspace``)."""
     chunk = text[start:end]
     left = len(chunk) - len(chunk.lstrip())
@@ -149,11 +149,11 @@ def _split_line(text: str, start: int, end: int, out: list[tuple[int, int]]) -> 
         if m.start() < seg_start:
             continue
         if _is_boundary(line, seg_start, m, next_pos):
-            s, e = _strip_span(line, seg_start, cut)
+            s, e = strip_span(line, seg_start, cut)
             if e > s:
                 out.append((start + s, start + e))
             seg_start = next_pos
-    s, e = _strip_span(line, seg_start, len(line))
+    s, e = strip_span(line, seg_start, len(line))
     if e > s:
         out.append((start + s, start + e))
 
@@ -171,14 +171,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     try:
         for lm in _LINE_RE.finditer(text):
-            s, e = _strip_span(text, lm.start(), lm.end())
+            s, e = strip_span(text, lm.start(), lm.end())
             if e > s:
                 _split_line(text, s, e, out)
     except Exception:  # pragma: no cover - defensive: never fail a pipeline on splitting
         logger.exception("sentence splitting failed; falling back to line spans")
         out = []
         for lm in _LINE_RE.finditer(text):
-            s, e = _strip_span(text, lm.start(), lm.end())
+            s, e = strip_span(text, lm.start(), lm.end())
             if e > s:
                 out.append((s, e))
     return out
@@ -207,7 +207,7 @@ def paragraph_span(text: str, pos: int) -> tuple[int, int]:
             end = m.start()
             break
         start = m.end()
-    s, e = _strip_span(text, start, end)
+    s, e = strip_span(text, start, end)
     if e > s:
         return (s, e)
     before = text[:pos].rstrip()
@@ -362,10 +362,10 @@ def split_compound(text: str, start: int = 0) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
         bounds = [0] + [x for m in cuts for x in (m.start(), m.end())] + [len(text)]
         for a, b in zip(bounds[0::2], bounds[1::2], strict=True):
-            s, e = _strip_span(text, a, b)
+            s, e = strip_span(text, a, b)
             while e > s and text[e - 1] in ",;":
                 e -= 1
-            s, e = _strip_span(text, s, e)
+            s, e = strip_span(text, s, e)
             if e > s:
                 spans.append((start + s, start + e))
         return spans if len(spans) > 1 else whole
