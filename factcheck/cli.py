@@ -114,6 +114,7 @@ def extract(
         console=err, disable=not show, transient=True,
     ) as progress:
         task = progress.add_task("extracting", total=None)
+        embedded = progress.add_task("sentences embedded", total=None)
         claims_done = progress.add_task("claims", total=None)
 
         def on_result(res: Any) -> None:
@@ -123,7 +124,10 @@ def extract(
                 err.print(f"[red]error[/red] {res.error}", markup=True, highlight=False)
 
         with errors():
-            results = extract_paths(ws, paths, min_score=min_score, on_result=on_result)
+            results = extract_paths(
+                ws, paths, min_score=min_score, on_result=on_result,
+                on_embedded=lambda n: progress.advance(embedded, n),
+            )
     if as_json:
         for res in results:
             for claim in res.claims:

@@ -90,7 +90,7 @@ class Embedder:
         model_name: str | None = None,
         store: Store | None = None,
         *,
-        batch_size: int = 64,
+        batch_size: int = 16,
         loader: Callable[[str], Any] | None = None,
     ) -> None:
         self.model_name = canonical_model_name(model_name)
@@ -128,6 +128,53 @@ class Embedder:
         self.encoded += len(texts)
         return np.asarray(vecs, dtype=np.float32)
 
+    def encode_with_states(
+        self,
+        texts: Sequence[str],
+        layers: Sequence[int],
+        on_batch: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One forward pass (no cache): normalised embeddings (n, dim) and the mean-pooled hidden
+        states of `layers` (n, len(layers), hidden) -- what the check-worthiness scorer reads.
+
+        ``on_batch(n)`` is called after each model batch (for progress bars).
+        """
+        own = getattr(self.model, "encode_with_states", None)  # test stand-ins provide their own
+        if own is not None:
+            vecs, states = own(list(texts), tuple(layers))
+            if on_batch:
+                on_batch(len(texts))
+        else:
+            vecs, states = _st_encode_with_states(
+                self.model, self.model_name, list(texts), tuple(layers), self.batch_size, on_batch
+            )
+        self.encoded += len(texts)
+        return np.asarray(vecs, np.float32), np.asarray(states, np.float32)
+
+    def embed_with_states(
+        self,
+        texts: Sequence[str],
+        layers: Sequence[int],
+        on_batch: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Embeddings and pooled hidden states of texts; new embeddings go to the cache.
+
+        Hidden states are not cached, so every distinct text runs through the model once here
+        (extraction calls this only for articles it has not stored yet).
+        """
+        hashes = [text_hash(t) for t in texts]
+        distinct: dict[str, str] = dict(zip(hashes, texts))
+        if not distinct:
+            return np.zeros((0, self.dimension), np.float32), np.zeros((0, len(layers), 0), np.float32)
+        vecs, states = self.encode_with_states(list(distinct.values()), layers, on_batch)
+        row = {h: i for i, h in enumerate(distinct)}
+        if self.store is not None:
+            known = self.store.cached_vectors(self.model_name, list(distinct))
+            new = {h: vecs[i] for h, i in row.items() if h not in known}
+            self.store.cache_vectors(self.model_name, new)
+        take = [row[h] for h in hashes]
+        return vecs[take], states[take]
+
     def embed(self, texts: Sequence[str], *, remember: bool = True) -> np.ndarray:
         """Embeddings for texts, computing only those not cached (duplicates computed once).
 
@@ -150,3 +197,56 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([found[h] for h in hashes]).astype(np.float32, copy=False)
+
+
+def _st_encode_with_states(
+    model: Any,
+    name: str,
+    texts: list[str],
+    layers: tuple[int, ...],
+    batch_size: int,
+    on_batch: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sentence embeddings plus mean-pooled hidden states from one pass of a SentenceTransformer."""
+    import torch
+
+    if not texts:
+        dim = int(model.get_sentence_embedding_dimension())
+        return np.zeros((0, dim), np.float32), np.zeros((0, len(layers), dim), np.float32)
+    first = model[0]
+    hf = getattr(first, "model", None) or getattr(first, "auto_model", None)
+    config = getattr(hf, "config", None)
+    if config is None or not hasattr(config, "output_hidden_states"):
+        raise ConfigError(
+            f"embedding model {name!r} exposes no transformer hidden states, which the check-worthiness "
+            f"scorer reads; use a transformer model or retrain with scripts/train_checkworthy.py"
+        )
+    # sentence-transformers copies hidden states into its outputs only when the config asks
+    config.output_hidden_states = True
+    prepare = getattr(model, "preprocess", None) or model.tokenize
+    order = np.argsort([-len(t) for t in texts], kind="stable")  # little padding per batch
+    vecs = states = np.zeros((0, 0), np.float32)
+    with torch.inference_mode():
+        for i in range(0, len(texts), batch_size):
+            idx = order[i : i + batch_size]
+            feats = prepare([texts[j] for j in idx])
+            feats = {k: v.to(model.device) if hasattr(v, "to") else v for k, v in feats.items()}
+            out = model.forward(feats)
+            hidden = out["all_layer_embeddings"]
+            if max(layers) >= len(hidden):
+                raise ConfigError(
+                    f"embedding model {name!r} has {len(hidden) - 1} layers, the check-worthiness "
+                    f"weights read layer {max(layers)}; retrain with scripts/train_checkworthy.py"
+                )
+            mask = out["attention_mask"].unsqueeze(-1).to(hidden[0].dtype)
+            count = mask.sum(1).clamp(min=1e-9)
+            pooled = torch.stack([(hidden[k] * mask).sum(1) / count for k in layers], 1)
+            emb = torch.nn.functional.normalize(out["sentence_embedding"].float(), dim=1)
+            if i == 0:
+                vecs = np.zeros((len(texts), emb.shape[1]), np.float32)
+                states = np.zeros((len(texts), len(layers), pooled.shape[2]), np.float32)
+            vecs[idx] = emb.cpu().numpy()
+            states[idx] = pooled.float().cpu().numpy()
+            if on_batch:
+                on_batch(len(idx))
+    return vecs, states

@@ -326,9 +326,12 @@ class Store:
             conn.execute(sa.insert(articles).values(to_row(article)))
             if sents:
                 conn.execute(sa.insert(sentences), [to_row(s) for s in sents])
-            for claim in new_claims:
-                res = conn.execute(sa.insert(claims).values(to_row(claim, drop_none_keys=["id"])))
-                out.append(claim.model_copy(update={"id": res.inserted_primary_key[0]}))
+            if new_claims:
+                # one multi-row INSERT ... RETURNING, ids in parameter order
+                stmt = sa.insert(claims).returning(claims.c.id, sort_by_parameter_order=True)
+                rows = [to_row(c, drop_none_keys=["id"]) for c in new_claims]
+                ids = [r[0] for r in conn.execute(stmt, rows)]
+                out = [c.model_copy(update={"id": i}) for c, i in zip(new_claims, ids)]
         return out
 
     def get_sentences(self, article_id: str) -> list[Sentence]:

@@ -46,6 +46,7 @@ class Workspace:
         self._indexes: dict[str, tuple[str, VectorIndex]] = {}
         self._lock = threading.RLock()
         self._scorer: Any = None
+        self._scores: dict[str, float] = {}  # text hash -> check-worthiness, this process only
 
     @property
     def index_dir(self) -> Path:
@@ -65,6 +66,28 @@ class Workspace:
 
             self._scorer = CheckworthinessModel.load()
         return self._scorer
+
+    def sentence_scores(
+        self, texts: list[str], on_batch: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """Check-worthiness of each text.
+
+        One forward pass per new text feeds both the scorer (pooled hidden states) and the
+        embedding cache (the sentence embedding the claim index uses). Scores are remembered in
+        memory, so a batch can score a whole group of articles in full model batches first.
+        ``on_batch(n)`` reports each model batch (progress bars).
+        """
+        from .store import text_hash
+
+        hashes = [text_hash(t) for t in texts]
+        todo = {h: t for h, t in zip(hashes, texts) if h not in self._scores}
+        if todo:
+            scorer = self.scorer
+            _, states = self.embedder.embed_with_states(list(todo.values()), scorer.layers, on_batch)
+            if len(self._scores) > 200_000:  # bounded: a long-running app must not grow forever
+                self._scores.clear()
+            self._scores.update(zip(todo, (float(x) for x in scorer.score(list(todo.values()), states))))
+        return np.array([self._scores[h] for h in hashes], dtype=np.float32)
 
     def min_score(self, override: float | None = None) -> float:
         """Claim threshold: the override, else the setting, else the trained default."""

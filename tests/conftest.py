@@ -58,6 +58,13 @@ class HashingModel:
             out[row] /= np.linalg.norm(out[row])
         return out
 
+    def encode_with_states(self, texts, layers):
+        """Embeddings plus stand-in 'hidden states' (the embedding scaled per layer)."""
+        import numpy as np
+
+        vecs = self.encode(texts)
+        return vecs, np.stack([vecs * (k + 1) for k in layers], 1)
+
 
 @pytest.fixture
 def fake_model() -> HashingModel:

@@ -107,11 +107,15 @@ def test_similar_uses_the_claim_index(sample_claims):
 
 def test_min_score_zero_returns_every_sentence(st_model, sample_text):
     from factcheck.checkworthy import CheckworthinessModel
+    from factcheck.embed import Embedder
 
-    def vectors(texts):
-        return st_model.encode(texts, normalize_embeddings=True)
+    scorer = CheckworthinessModel.load()
+    embedder = Embedder(None, loader=lambda _n: st_model)
 
-    sents, claims = analyse("x", sample_text, vectors, CheckworthinessModel.load(), 0.0)
+    def scores(texts):
+        return scorer.score(texts, embedder.encode_with_states(texts, scorer.layers)[1])
+
+    sents, claims = analyse("x", sample_text, scores, 0.0)
     covered = {c.sentence_index for c in claims}
     assert covered == {s.index for s in sents}
     assert all(0.0 <= s.score <= 1.0 for s in sents)

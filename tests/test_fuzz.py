@@ -11,7 +11,6 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -108,15 +107,9 @@ documents = st.lists(st.one_of(fragment, fragment, any_text), max_size=40).map("
 )
 
 
-class _Scorer:
+def _scores(texts):
     """Deterministic fake check-worthiness: a score from the text's hash."""
-
-    def score(self, texts, _vecs):
-        return [(hash(t) % 1000) / 1000 for t in texts]
-
-
-def _vectors(texts):
-    return np.zeros((len(texts), 8), np.float32)
+    return [(hash(t) % 1000) / 1000 for t in texts]
 
 
 @FUZZ
@@ -125,7 +118,7 @@ def test_extraction_offsets_are_always_exact(text, min_score):
     pytest.importorskip("factcheck.checkworthy", reason="factcheck.checkworthy not written yet")
     from factcheck.extract import analyse
 
-    sentences, claims = analyse("doc", text, _vectors, _Scorer(), min_score)
+    sentences, claims = analyse("doc", text, _scores, min_score)
     for i, s in enumerate(sentences):
         assert s.index == i
         assert 0 <= s.start < s.end <= len(text) and text[s.start : s.end] == s.text
