@@ -168,10 +168,8 @@ class Embedder:
             return np.zeros((0, self.dimension), np.float32), np.zeros((0, len(layers), 0), np.float32)
         vecs, states = self.encode_with_states(list(distinct.values()), layers, on_batch)
         row = {h: i for i, h in enumerate(distinct)}
-        if self.store is not None:
-            known = self.store.cached_vectors(self.model_name, list(distinct))
-            new = {h: vecs[i] for h, i in row.items() if h not in known}
-            self.store.cache_vectors(self.model_name, new)
+        if self.store is not None:  # rows already cached are left as they are
+            self.store.cache_vectors(self.model_name, {h: vecs[i] for h, i in row.items()})
         take = [row[h] for h in hashes]
         return vecs[take], states[take]
 
