@@ -340,7 +340,7 @@ def import_entries(ws: Workspace, entries: list[ArchiveCheck], origin: str = "<r
 
 def _after_import(ws: Workspace, new: list[ArchiveCheck]) -> None:
     if new or not (ws.index_dir / "archive" / "manifest.json").exists():
-        ws.sync_index("archive")
+        ws.sync_index("archive", building=True)
     titles = [e.title for e in new if e.title]
     if titles:
         ws.embedder.embed(titles)  # cached for the match re-ranker's title similarity

@@ -246,7 +246,7 @@ def extract_paths(
             sentences_in_group = 0
     flush()
     if any(not r.skipped and not r.error for r in results):
-        ws.sync_index("claims")
+        ws.sync_index("claims", building=True)
     return results
 
 

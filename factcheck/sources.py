@@ -295,7 +295,7 @@ def add_documents(
         if on_result:
             on_result(res)
     if sync and (report.added or not _index_exists(ws)):
-        ws.sync_index("passages")
+        ws.sync_index("passages", building=True)
     if report.added:
         from .retrieve import forget_passages
 

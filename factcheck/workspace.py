@@ -127,11 +127,19 @@ class Workspace:
             log.info("rebuilt index %s: %d vectors", kind, idx.count)
             return idx
 
-    def sync_index(self, kind: str, progress: Progress | None = None) -> VectorIndex:
-        """Bring an index up to date with the database: add new rows, else rebuild."""
-        return self._sync(kind, progress)[0]
+    def sync_index(
+        self, kind: str, progress: Progress | None = None, *, building: bool = False
+    ) -> VectorIndex:
+        """Bring an index up to date with the database: add new rows, else rebuild.
 
-    def _sync(self, kind: str, progress: Progress | None = None) -> tuple[VectorIndex, str]:
+        ``building=True`` (extract, sources add, archive import) says the caller just added the
+        rows: a missing index is then the first build, logged as information, not a warning.
+        """
+        return self._sync(kind, progress, building=building)[0]
+
+    def _sync(
+        self, kind: str, progress: Progress | None = None, *, building: bool = False
+    ) -> tuple[VectorIndex, str]:
         """sync_index, also saying what it did: "ok", "updated" (rows added) or "rebuilt"."""
         with self._lock:
             mark = self.store.watermark(kind)  # before the rows: a later change shows as a new mark
@@ -140,8 +148,11 @@ class Workspace:
             try:
                 idx: VectorIndex | None = VectorIndex.load(self.index_dir, kind)
             except IndexStaleError as e:
+                first_build = building and not (self.index_dir / kind).exists()
                 if rows:
-                    log.warning("%s; rebuilding it from the database", str(e).split(":", 1)[0])
+                    (log.info if first_build else log.warning)(
+                        "%s; rebuilding it from the database", str(e).split(":", 1)[0]
+                    )
                 idx = None
             if idx is not None and idx.model != self.model_name:
                 log.warning("index %r was built with model %r; rebuilding it with %r",

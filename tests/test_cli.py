@@ -84,6 +84,15 @@ def test_similar_and_index_lifecycle(cli, tmp_path, caplog):
     assert cli("index", "check").exit_code == 0
 
 
+def test_first_extract_builds_the_index_without_a_warning(cli, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    assert cli("extract", str(SAMPLE_ARTICLE)).exit_code == 0
+    built = [r for r in caplog.records if "rebuilding it from the database" in r.getMessage()]
+    assert built and all(r.levelno == logging.INFO for r in built)
+
+
 def test_min_score_zero_ranks_every_sentence(cli):
     rows = _lines(cli("extract", str(SAMPLE_ARTICLE), "--min-score", "0", "--json").stdout)
     assert any("contributed to this report" in r["text"] for r in rows)
