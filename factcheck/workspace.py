@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .config import Settings
-from .embed import Embedder
+from .embed import Embedder, canonical_model_name
 from .errors import IndexStaleError
 from .index import HNSW_THRESHOLD, VectorIndex, fingerprint
 from .store import Store
@@ -46,6 +46,7 @@ class Workspace:
         self._indexes: dict[str, tuple[str, VectorIndex]] = {}
         self._lock = threading.RLock()
         self._scorer: Any = None
+        self._scoring_embedder: Embedder | None = None
         self._scores: dict[str, float] = {}  # text hash -> check-worthiness, this process only
 
     @property
@@ -73,9 +74,11 @@ class Workspace:
         """Check-worthiness of each text.
 
         One forward pass per new text feeds both the scorer (pooled hidden states) and the
-        embedding cache (the sentence embedding the claim index uses). Scores are remembered in
-        memory, so a batch can score a whole group of articles in full model batches first.
-        ``on_batch(n)`` reports each model batch (progress bars).
+        embedding cache (the sentence embedding the claim index uses). When the configured
+        embedding model is not the one the scorer was trained on, the scorer's own model runs
+        too (a second pass), so scores stay calibrated whatever model the indexes use. Scores are
+        remembered in memory, so a batch can score a whole group of articles in full model
+        batches first. ``on_batch(n)`` reports each model batch (progress bars).
         """
         from .store import text_hash
 
@@ -83,11 +86,29 @@ class Workspace:
         todo = {h: t for h, t in zip(hashes, texts) if h not in self._scores}
         if todo:
             scorer = self.scorer
-            _, states = self.embedder.embed_with_states(list(todo.values()), scorer.layers, on_batch)
+            new = list(todo.values())
+            if self.embedder.model_name == canonical_model_name(scorer.model_name):
+                _, states = self.embedder.embed_with_states(new, scorer.layers, on_batch)
+            else:
+                self.embedder.embed(new)  # the index model's embeddings, cached
+                _, states = self.scoring_embedder.encode_with_states(new, scorer.layers, on_batch)
             if len(self._scores) > 200_000:  # bounded: a long-running app must not grow forever
                 self._scores.clear()
-            self._scores.update(zip(todo, (float(x) for x in scorer.score(list(todo.values()), states))))
+            self._scores.update(zip(todo, (float(x) for x in scorer.score(new, states))))
         return np.array([self._scores[h] for h in hashes], dtype=np.float32)
+
+    @property
+    def scoring_embedder(self) -> Embedder:
+        """The model the check-worthiness weights read (the index model when they match)."""
+        name = canonical_model_name(self.scorer.model_name)
+        if name == self.embedder.model_name:
+            return self.embedder
+        if self._scoring_embedder is None:
+            log.info("scoring check-worthiness with %s (the indexes use %s)", name, self.model_name)
+            self._scoring_embedder = Embedder(
+                name, None, batch_size=self.embedder.batch_size, loader=self.embedder._loader
+            )
+        return self._scoring_embedder
 
     def min_score(self, override: float | None = None) -> float:
         """Claim threshold: the override, else the setting, else the trained default."""

@@ -72,3 +72,47 @@ def test_search_returns_nearest(fake_ws):
     fake_ws.sync_index("claims")
     scores, ids = fake_ws.search("claims", ["taxes rose five percent"], 2)
     assert ids[0][0] == saved[1].id and scores[0][0] > scores[0][1]
+
+
+def test_another_embedding_model_keeps_calibrated_scores(real_ws, settings, st_model, sample_text):
+    """A user may name any model: the indexes use it, check-worthiness still reads MiniLM."""
+    import copy
+
+    import numpy as np
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.models import Dense
+
+    from factcheck.embed import Embedder
+    from factcheck.extract import extract_paths
+    from factcheck.workspace import Workspace
+
+    # a genuinely different model: a perturbed copy of MiniLM's encoder + a 384 -> 128 projection
+    torch.manual_seed(0)
+    encoder = copy.deepcopy(st_model[0])
+    with torch.no_grad():
+        for param in encoder.parameters():
+            param.add_(torch.randn_like(param) * 0.05)
+    other = SentenceTransformer(modules=[encoder, st_model[1], Dense(384, 128)], device="cpu")
+
+    def loader(name):
+        return st_model if name == "all-MiniLM-L6-v2" else other
+
+    settings2 = settings.model_copy(update={"index_dir": settings.index_dir.parent / "other-idx"})
+    store = real_ws.store
+    texts = [sample_text[:400], "Thank you very much.", "Unemployment fell to 3.5 percent last year."]
+    same = real_ws.sentence_scores(texts)
+
+    ws = Workspace(settings2, store=store, embedder=Embedder("my-other-model", store, loader=loader))
+    np.testing.assert_allclose(ws.sentence_scores(texts), same, atol=1e-5)
+    # the other model's own hidden states would give other scores: the weights must not read them
+    states = ws.embedder.encode_with_states(texts, ws.scorer.layers)[1]
+    assert np.abs(ws.scorer.score(texts, states) - same).max() > 0.01
+    assert ws.embedder.dimension == 128
+
+    path = settings.index_dir.parent / "doc.txt"
+    path.write_text(sample_text, encoding="utf-8")
+    [res] = extract_paths(ws, [str(path)])
+    assert res.error is None and len(res.claims) >= 20
+    idx = ws.open_index("claims")
+    assert idx.dimension == 128 and idx.model == "my-other-model"
