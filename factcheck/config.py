@@ -54,6 +54,20 @@ class Settings(BaseSettings):
     # 16 vs 12.2 s in batches of 64 (less padding per batch; bench/ingest.py). GPUs want more.
     batch_size: int = Field(default=16, ge=1, le=4096, description="texts per embedding model batch")
     max_bytes: int = Field(default=20_000_000, description="largest input file accepted")
+    cache_dir: Path | None = Field(
+        default=None,
+        description="per-user cache of derived data (default: $XDG_CACHE_HOME/factcheck, ~/.cache/factcheck)",
+    )
+
+    @property
+    def user_cache(self) -> Path:
+        """The per-user cache folder (never the shared index folder: caches may hold pickles)."""
+        if self.cache_dir is not None:
+            return Path(self.cache_dir)
+        import os
+
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / "factcheck"
 
     @property
     def url(self) -> str:

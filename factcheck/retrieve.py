@@ -869,16 +869,30 @@ CORPUS_FORMAT = 1
 
 
 def _corpus_path(ws: Workspace) -> Path:
-    return ws.index_dir / "match-corpus" / "corpus.pkl"
+    """The saved corpus of this database + index folder, in the user's own cache folder.
+
+    Not in the index folder: that may be shared by a team, and loading a pickle someone else
+    could write would run their code.
+    """
+    import hashlib
+
+    where = f"{ws.store.url}|{Path(ws.index_dir).resolve()}"
+    name = hashlib.sha256(where.encode()).hexdigest()[:24]
+    return ws.settings.user_cache / "match-corpus" / f"{name}.pkl"
 
 
 def _load_corpus(path: Path, key: str) -> dict[str, Any] | None:
     """The saved corpus parts if the file is ours and built for ``key`` (else None)."""
+    import os
     import pickle
 
     try:
+        st = path.stat()
+        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+            log.warning("%s: match cache not owned by you or writable by others; ignoring it", path)
+            return None
         with path.open("rb") as f:
-            data = pickle.load(f)  # noqa: S301 - our own cache file in the index folder
+            data = pickle.load(f)  # noqa: S301 - our own file in our own cache folder, checked above
     except FileNotFoundError:
         return None
     except Exception as e:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
@@ -894,8 +908,12 @@ def _save_corpus(path: Path, data: dict[str, Any]) -> None:
     import pickle
     import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".corpus.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".corpus.", suffix=".tmp")  # mode 0600
+    except OSError as e:
+        log.warning("%s: cannot save the match cache (%s)", path, e)
+        return
     try:
         with os.fdopen(fd, "wb") as f:
             pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -907,7 +925,8 @@ def _save_corpus(path: Path, data: dict[str, Any]) -> None:
 
 def match_corpus(ws: Workspace) -> _MatchCorpus:
     """The matching corpus: in memory per workspace, rebuilt only when the archive or the
-    verdicts change, and saved in ``<index dir>/match-corpus/`` so the next process loads it
+    verdicts change, and saved in the user's cache folder (``Settings.user_cache``) so the next
+    process loads it
     instead of re-fitting BM25 and TF-IDF (seconds for 10k entries). The saved file is keyed by
     the archive index fingerprint (ids + texts), the verdicts and the model name.
     """

@@ -15,6 +15,12 @@ SAMPLE_ARTICLE = REPO / "sample_data" / "articles" / "npr_anthropic_ban.txt"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _user_cache(tmp_path_factory):
+    """Per-user caches go to a temporary folder, never the developer's ~/.cache."""
+    os.environ["FACTCHECK_CACHE_DIR"] = str(tmp_path_factory.mktemp("user-cache"))
+
+
 @pytest.fixture(scope="session")
 def st_model():
     """The real all-MiniLM-L6-v2 SentenceTransformer, loaded offline once per session."""

@@ -139,6 +139,27 @@ def test_match_archive_and_local_verdicts(fake_ws, sample_text):
     assert batch[1][0].archive_id == "demo-2025-017"
 
 
+def test_match_cache_lives_in_the_user_cache_and_must_be_private(fake_ws, caplog):
+    """The saved corpus is a pickle: never in the (possibly shared) index folder, and a file that
+    others could have written is ignored and rebuilt."""
+    import os
+
+    from factcheck.retrieve import _corpus_path, _ws_cache
+
+    import_archive(fake_ws, ARCHIVE / "past_checks.csv")
+    first = match(fake_ws, "Trump ordered every federal agency to stop using Anthropic", 2)
+    path = _corpus_path(fake_ws)
+    assert path.exists() and fake_ws.settings.user_cache in path.parents
+    assert not any(fake_ws.index_dir.rglob("*.pkl"))
+    assert path.stat().st_mode & 0o077 == 0
+    os.chmod(path, 0o666)  # as if anyone could have replaced it
+    _ws_cache(fake_ws).pop("match", None)  # a new process: load from disk
+    again = match(fake_ws, "Trump ordered every federal agency to stop using Anthropic", 2)
+    assert "writable by others; ignoring it" in caplog.text
+    assert [m.archive_id for m in again] == [m.archive_id for m in first]
+    assert path.stat().st_mode & 0o077 == 0  # rebuilt and saved privately
+
+
 # -- the 'Done means' checks with the real model ----------------------------------
 @pytest.fixture
 def demo_ws(real_ws, sample_text):
