@@ -149,28 +149,23 @@ def bootstrap(ws: Workspace) -> dict[str, int]:
             errors += [r.error for r in results if r.error]
         srcs = data / "sources"
         if srcs.is_dir():
-            try:
-                from ..sources import add_sources
-            except ImportError:  # the sources library is not there yet
-                add_sources = None  # type: ignore[assignment]
-            if add_sources is not None:
-                bar = st.progress(0.0, text="Adding the sample sources…")
-                n = [0]
+            from ..sources import add_sources
 
-                def on_source(_res: object) -> None:
-                    n[0] += 1
-                    bar.progress(0.5, text=f"Adding the sample sources: {n[0]} read")
+            bar = st.progress(0.0, text="Adding the sample sources…")
+            n = [0]
 
-                report = add_sources(ws, [srcs], on_result=on_source)
-                done["sources"] = report.added
-                errors += report.errors
+            def on_source(_res: object) -> None:
+                n[0] += 1
+                bar.progress(0.5, text=f"Adding the sample sources: {n[0]} read")
+
+            report = add_sources(ws, [srcs], on_result=on_source)
+            done["sources"] = report.added
+            errors += report.errors
         arch = data / "archive"
         if arch.is_dir():
-            importer = _archive_importer()
-            if importer is not None:
-                with st.spinner("Importing the sample archive of earlier fact-checks…"):
-                    done["archive"], archive_errors = importer(ws, arch)
-                errors += archive_errors
+            with st.spinner("Importing the sample archive of earlier fact-checks…"):
+                done["archive"], archive_errors = _import_archive_folder(ws, arch)
+            errors += archive_errors
     for kind in INDEX_KINDS:
         bar = st.progress(0.0, text=f"Checking the {kind} index…")
         try:
@@ -182,23 +177,17 @@ def bootstrap(ws: Workspace) -> dict[str, int]:
     return done
 
 
-def _archive_importer() -> Callable[[Workspace, Path], tuple[int, list[str]]] | None:
-    """A function importing every archive file in a folder, if the library provides one."""
-    try:
-        from ..archive import import_archive
-    except ImportError:  # the archive library is not there yet
-        return None
+def _import_archive_folder(ws: Workspace, folder: Path) -> tuple[int, list[str]]:
+    """Import every archive file (CSV, ClaimReview JSON/JSON-LD/JSONL) in a folder."""
+    from ..archive import import_archive
 
-    def run(ws: Workspace, folder: Path) -> tuple[int, list[str]]:
-        added, errors = 0, []
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and path.suffix.lower() in (".csv", ".json", ".jsonld", ".jsonl"):
-                report = import_archive(ws, path)
-                added += report.added
-                errors += report.errors
-        return added, errors
-
-    return run
+    added, errors = 0, []
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() in (".csv", ".json", ".jsonld", ".jsonl"):
+            report = import_archive(ws, path)
+            added += report.added
+            errors += report.errors
+    return added, errors
 
 
 def ensure_ready(ws: Workspace) -> None:
