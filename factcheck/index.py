@@ -15,6 +15,11 @@ temp files a killed process left behind.
 Vectors are L2-normalised and searched by inner product (cosine similarity). IDs are the
 database row ids (claim ids, passage ids, archive seq), kept by ``IndexIDMap2``. Up to
 ``HNSW_THRESHOLD`` vectors the index is exact (Flat); above it, HNSW (see ``bench/ingest.py``).
+
+Removing rows (a dismissed claim): Flat removes the vectors; HNSW cannot, so their ids are kept
+as tombstones in the manifest (``"deleted"``) and filtered out during the graph search (a FAISS
+``IDSelector``). ``count`` is the number of live vectors; the file holds ``count + len(deleted)``.
+Once tombstones pass ``MAX_TOMBSTONES`` of the file, the caller rebuilds.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ HNSW_M = 32
 HNSW_EF_SEARCH = 128
 HNSW_EF_CONSTRUCTION = 80
 METRIC = "inner_product"
+MAX_TOMBSTONES = 0.2  # share of an HNSW file's vectors that may be deleted before a rebuild
 
 
 def fingerprint(rows: Sequence[tuple[int, str]]) -> str:
@@ -107,11 +113,12 @@ class VectorIndex:
     fingerprint: str = ""
     index: Any = None
     manifest: dict[str, Any] = field(default_factory=dict)
+    deleted: set[int] = field(default_factory=set)  # HNSW tombstones (see module docstring)
 
     @property
     def count(self) -> int:
-        """Number of vectors."""
-        return 0 if self.index is None else int(self.index.ntotal)
+        """Number of live vectors."""
+        return 0 if self.index is None else int(self.index.ntotal) - len(self.deleted)
 
     @property
     def kind(self) -> str:
@@ -143,13 +150,38 @@ class VectorIndex:
         return idx
 
     def ids(self) -> np.ndarray:
-        """The ids stored in the index."""
+        """The ids of the live vectors."""
         if self.index is None or self.count == 0:
             return np.zeros(0, dtype=np.int64)
-        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        ids = faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        if self.deleted:
+            ids = ids[~np.isin(ids, np.fromiter(self.deleted, np.int64))]
+        return ids
+
+    def can_remove(self, ids: Sequence[int]) -> bool:
+        """Whether `remove(ids)` works in place (HNSW: while tombstones stay few)."""
+        if self.kind == "flat" or self.index is None:
+            return True
+        return len(self.deleted) + len(ids) <= MAX_TOMBSTONES * int(self.index.ntotal)
+
+    def remove(self, ids: Sequence[int], fp: str) -> None:
+        """Remove vectors by id (Flat: really; HNSW: as tombstones); `fp` becomes the fingerprint."""
+        gone = np.asarray(sorted(set(int(i) for i in ids)), dtype=np.int64)
+        if len(gone) and self.index is not None:
+            if self.kind == "flat":
+                self.index.remove_ids(gone)
+            else:
+                self.deleted.update(gone.tolist())
+        self.fingerprint = fp
 
     def add(self, ids: Sequence[int], vectors: np.ndarray, fp: str) -> None:
-        """Add vectors with ids; `fp` becomes the new fingerprint."""
+        """Add vectors with ids; `fp` becomes the new fingerprint.
+
+        An id tombstoned in an HNSW index cannot come back (its old vector is still in the graph):
+        ValueError; the caller rebuilds.
+        """
+        if self.deleted and not self.deleted.isdisjoint(int(i) for i in ids):
+            raise ValueError(f"index {self.name!r}: an id to add was deleted; rebuild the index")
         if len(ids):
             if self.index is None:
                 self.dimension = int(vectors.shape[1])
@@ -160,13 +192,17 @@ class VectorIndex:
         self.fingerprint = fp
 
     def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, ids) of the k nearest, each shape (n, k'); missing slots are dropped."""
+        """(scores, ids) of the k nearest, each shape (n, k'); slots FAISS cannot fill have id -1."""
         n = len(vectors)
         if self.index is None or self.count == 0 or k <= 0:
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
         k = min(k, self.count)
-        scores, ids = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
-        return scores, ids
+        x = np.ascontiguousarray(vectors, dtype=np.float32)
+        if not self.deleted:
+            return self.index.search(x, k)
+        keep = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self.deleted, np.int64)))
+        params = faiss.SearchParametersHNSW(sel=keep, efSearch=HNSW_EF_SEARCH)
+        return self.index.search(x, k, params=params)
 
     # -- persistence ----------------------------------------------------------
     @property
@@ -199,6 +235,7 @@ class VectorIndex:
             "normalized": True,
             "kind": self.kind,
             "count": self.count,
+            "deleted": sorted(self.deleted),
             "fingerprint": self.fingerprint,
             "file": filename,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -258,6 +295,7 @@ class VectorIndex:
             int(manifest.get("dimension") or 0),
             manifest.get("fingerprint", ""),
             manifest=manifest,
+            deleted={int(i) for i in manifest.get("deleted") or []},
         )
         if manifest.get("file"):
             try:
@@ -266,7 +304,7 @@ class VectorIndex:
                 raise IndexStaleError(
                     f"index {name!r} file is unreadable ({e}): {fix}", manifest["file"]
                 ) from e
-            if idx.index.ntotal != manifest.get("count"):
+            if idx.index.ntotal != manifest.get("count", -1) + len(idx.deleted):
                 raise IndexStaleError(f"index {name!r} count differs from its manifest: {fix}")
             if isinstance(faiss.downcast_index(idx.index.index), faiss.IndexHNSW):
                 faiss.downcast_index(idx.index.index).hnsw.efSearch = HNSW_EF_SEARCH

@@ -404,6 +404,23 @@ class Store:
         with self.engine.connect() as conn:
             return [(int(i), t) for i, t in conn.execute(q.order_by(q.selected_columns[0]))]
 
+    def index_rows_by_id(self, kind: str, ids: Iterable[int]) -> list[tuple[int, str]]:
+        """(id, text) of these rows whatever their status (e.g. dismissed claims), ordered by id."""
+        table, id_col, text_col = {
+            "claims": (claims, claims.c.id, claims.c.text),
+            "passages": (passages, passages.c.id, passages.c.text),
+            "archive": (archive, archive.c.seq, archive.c.claim),
+        }.get(kind, (None, None, None))
+        if table is None:
+            raise FactcheckError(f"unknown index {kind!r}; use claims, passages or archive")
+        wanted = sorted(set(ids))
+        out: list[tuple[int, str]] = []
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                q = sa.select(id_col, text_col).where(id_col.in_(wanted[i : i + 500]))
+                out += [(int(r[0]), r[1]) for r in conn.execute(q)]
+        return sorted(out)
+
     # -- embedding cache ----------------------------------------------------
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Cached embeddings for these text hashes under this model."""

@@ -182,22 +182,46 @@ class Workspace:
                 if idx.fingerprint == fp:
                     self._indexes[kind] = (mark, idx)
                     return idx, "ok"
-                have = set(idx.ids().tolist())
-                db_ids = {i for i, _ in rows}
-                crosses = idx.kind == "flat" and len(rows) > HNSW_THRESHOLD
-                if (
-                    have <= db_ids
-                    and not crosses
-                    and fingerprint([r for r in rows if r[0] in have]) == idx.fingerprint
-                ):
-                    new = [r for r in rows if r[0] not in have]
-                    vecs = self._vectors([t for _, t in new], progress)
-                    idx.add([i for i, _ in new], vecs, fp)
-                    idx.save()
+                if self._update_in_place(kind, idx, rows, fp, progress):
                     self._indexes[kind] = (mark, idx)
-                    log.info("index %s: added %d vectors", kind, len(new))
                     return idx, "updated"
         return self.rebuild_index(kind, progress), "rebuilt"
+
+    def _update_in_place(
+        self, kind: str, idx: VectorIndex, rows: list[tuple[int, str]], fp: str,
+        progress: Progress | None,
+    ) -> bool:
+        """Bring `idx` to `rows` by adding new rows and removing gone ones, if that is safe.
+
+        Safe when every row the index holds still has the text it was embedded from: the
+        index's fingerprint must equal the fingerprint of its kept rows plus the removed rows
+        as the database still has them (a dismissed claim keeps its text). Otherwise, or when
+        the index would cross into HNSW, or HNSW tombstones would pile up: False (rebuild).
+        """
+        have = set(idx.ids().tolist())
+        db_ids = {i for i, _ in rows}
+        gone = have - db_ids
+        if idx.kind == "flat" and len(rows) > HNSW_THRESHOLD:
+            return False
+        before = [r for r in rows if r[0] in have]
+        if gone:
+            if not idx.can_remove(list(gone)):
+                return False
+            old = self.store.index_rows_by_id(kind, gone)
+            if len(old) != len(gone):  # rows deleted outright: their texts are unknown
+                return False
+            before = sorted(before + old)
+        if fingerprint(before) != idx.fingerprint:
+            return False
+        new = [r for r in rows if r[0] not in have]
+        if idx.deleted and not idx.deleted.isdisjoint(i for i, _ in new):
+            return False  # a tombstoned id is back (e.g. a claim restored): rebuild
+        vecs = self._vectors([t for _, t in new], progress)
+        idx.remove(sorted(gone), fp)
+        idx.add([i for i, _ in new], vecs, fp)
+        idx.save()
+        log.info("index %s: added %d vectors, removed %d", kind, len(new), len(gone))
+        return True
 
     def ensure_indexes(
         self, progress: Callable[[str, int, int], None] | None = None

@@ -93,3 +93,42 @@ def test_hnsw_above_threshold(tmp_path, monkeypatch):
     assert back.kind == "hnsw"
     _, found = back.search(v[:20], 1)
     assert (found[:, 0] == np.arange(20)).mean() >= 0.95
+
+
+def test_flat_remove_really_removes(tmp_path):
+    v = _vecs(30)
+    idx = VectorIndex.build(tmp_path, "c", "m", list(range(30)), v, "fp1")
+    assert idx.can_remove([1, 2])
+    idx.remove([1, 2, 99], "fp2")  # an id it does not hold is ignored
+    assert idx.count == 28 and idx.index.ntotal == 28 and not idx.deleted
+    idx.save()
+    back = VectorIndex.load(tmp_path, "c")
+    assert back.count == 28 and back.fingerprint == "fp2" and 1 not in back.ids()
+    _, found = back.search(v[1:2], 5)
+    assert 1 not in found[0]
+    back.add([1], v[1:2], "fp3")  # a flat index takes a removed id back
+    assert back.search(v[1:2], 1)[1][0][0] == 1
+
+
+def test_hnsw_remove_keeps_tombstones_that_searches_skip(tmp_path, monkeypatch):
+    import factcheck.index as mod
+
+    monkeypatch.setattr(mod, "HNSW_THRESHOLD", 10)
+    v = _vecs(200, d=32)
+    idx = VectorIndex.build(tmp_path, "c", "m", list(range(200)), v, "fp1")
+    assert idx.kind == "hnsw"
+    idx.remove([0, 1, 2], "fp2")
+    assert idx.count == 197 and idx.index.ntotal == 200 and idx.deleted == {0, 1, 2}
+    _, found = idx.search(v[:3], 5)
+    assert not {0, 1, 2} & set(found.ravel().tolist())
+    idx.save()
+    manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
+    assert manifest["count"] == 197 and manifest["deleted"] == [0, 1, 2]
+    back = VectorIndex.load(tmp_path, "c")
+    assert back.deleted == {0, 1, 2} and back.count == 197 and 0 not in back.ids()
+    _, found = back.search(v[:20], 1)
+    assert not {0, 1, 2} & set(found.ravel().tolist())
+    assert (found[3:, 0] == np.arange(3, 20)).mean() >= 0.9
+    assert back.can_remove(list(range(3, 40))) and not back.can_remove(list(range(3, 41)))
+    with pytest.raises(ValueError, match="rebuild"):
+        back.add([1], v[1:2], "fp3")  # its old vector is still in the graph

@@ -116,3 +116,43 @@ def test_another_embedding_model_keeps_calibrated_scores(real_ws, settings, st_m
     assert res.error is None and len(res.claims) >= 20
     idx = ws.open_index("claims")
     assert idx.dimension == 128 and idx.model == "my-other-model"
+
+
+@pytest.mark.parametrize("threshold", [200_000, 2], ids=["flat", "hnsw"])
+def test_dismiss_updates_the_index_in_place(fake_ws, monkeypatch, threshold):
+    """Dismissing claims removes their vectors without a rebuild (HNSW: tombstones)."""
+    import factcheck.index
+    import factcheck.workspace
+
+    monkeypatch.setattr(factcheck.index, "HNSW_THRESHOLD", threshold)
+    monkeypatch.setattr(factcheck.workspace, "HNSW_THRESHOLD", threshold)
+    saved = _add(fake_ws, "a", ["The sky is green.", "Taxes rose 5%.", "Exports fell by $3 billion.",
+                                "Wages grew 2% last year.", "The mayor resigned on Monday."])
+    idx = fake_ws.sync_index("claims")
+    kind = idx.kind
+    assert kind == ("flat" if threshold > 2 else "hnsw")
+    first_file, encoded = idx.manifest["file"], fake_ws.embedder.encoded
+
+    def set_status(claim, status):
+        with fake_ws.store.begin() as conn:
+            conn.execute(claims.update().where(claims.c.id == claim.id).values(status=status))
+
+    set_status(saved[1], ClaimStatus.dismissed.value)
+    idx, action = fake_ws._sync("claims")
+    assert action == "updated" and idx.kind == kind and fake_ws.embedder.encoded == encoded
+    assert saved[1].id not in idx.ids().tolist() and idx.count == 4
+    _, ids = fake_ws.search("claims", ["Taxes rose 5%."], 4)
+    assert saved[1].id not in ids[0].tolist()
+    assert idx.manifest["file"] != first_file
+    assert not fake_ws.index_status()[0]["problem"]
+
+    # restoring the claim: flat adds it back in place, HNSW (old vector still in the graph) rebuilds
+    set_status(saved[1], ClaimStatus.new.value)
+    idx, action = fake_ws._sync("claims")
+    assert action == ("updated" if kind == "flat" else "rebuilt")
+    assert saved[1].id in idx.ids().tolist() and idx.count == 5 and not idx.deleted
+
+    # an edited text cannot be patched in place
+    with fake_ws.store.begin() as conn:
+        conn.execute(claims.update().where(claims.c.id == saved[2].id).values(text="Exports rose."))
+    assert fake_ws._sync("claims")[1] == "rebuilt"
