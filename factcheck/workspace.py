@@ -24,6 +24,10 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
+# Texts per model call when scoring: each call sorts its texts by length (little padding) and
+# holds their pooled hidden states, 4096 x 5 layers x 384 floats = 31 MB.
+SCORE_CHUNK = 4096
+
 INDEX_KINDS = ("claims", "passages", "archive")
 Progress = Callable[[int, int], None]
 
@@ -84,17 +88,20 @@ class Workspace:
 
         hashes = [text_hash(t) for t in texts]
         todo = {h: t for h, t in zip(hashes, texts) if h not in self._scores}
-        if todo:
-            scorer = self.scorer
-            new = list(todo.values())
-            if self.embedder.model_name == canonical_model_name(scorer.model_name):
-                _, states = self.embedder.embed_with_states(new, scorer.layers, on_batch)
+        if len(self._scores) + len(todo) > 200_000:  # bounded: a long-running app must not grow
+            self._scores.clear()
+        scorer = self.scorer
+        one_pass = self.embedder.model_name == canonical_model_name(scorer.model_name)
+        items = list(todo.items())
+        for i in range(0, len(items), SCORE_CHUNK):  # bounded memory for hidden states
+            chunk = [t for _, t in items[i : i + SCORE_CHUNK]]
+            if one_pass:
+                _, states = self.embedder.embed_with_states(chunk, scorer.layers, on_batch)
             else:
-                self.embedder.embed(new)  # the index model's embeddings, cached
-                _, states = self.scoring_embedder.encode_with_states(new, scorer.layers, on_batch)
-            if len(self._scores) > 200_000:  # bounded: a long-running app must not grow forever
-                self._scores.clear()
-            self._scores.update(zip(todo, (float(x) for x in scorer.score(new, states))))
+                self.embedder.embed(chunk)  # the index model's embeddings, cached
+                _, states = self.scoring_embedder.encode_with_states(chunk, scorer.layers, on_batch)
+            scores = scorer.score(chunk, states)
+            self._scores.update((h, float(x)) for (h, _), x in zip(items[i : i + SCORE_CHUNK], scores))
         return np.array([self._scores[h] for h in hashes], dtype=np.float32)
 
     @property

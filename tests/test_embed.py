@@ -67,3 +67,15 @@ def test_too_few_layers_is_a_clear_error(st_model):
     emb = Embedder(None, loader=lambda _n: st_model)
     with pytest.raises(ConfigError, match="6 layers.*layer 9.*train_checkworthy.py"):
         emb.encode_with_states(["x"], (9,))
+
+
+def test_sentence_scores_in_chunks_equal_one_call(fake_ws, monkeypatch):
+    import factcheck.workspace
+
+    texts = [f"Taxes rose {i}% in {2000 + i}." for i in range(7)] + TEXTS
+    whole = fake_ws.sentence_scores(texts)
+    fake_ws._scores.clear()
+    monkeypatch.setattr(factcheck.workspace, "SCORE_CHUNK", 3)
+    seen = []
+    np.testing.assert_allclose(fake_ws.sentence_scores(texts, on_batch=seen.append), whole, rtol=1e-6)
+    assert len(seen) == 4 and sum(seen) == 10  # 10 distinct texts in chunks of 3
