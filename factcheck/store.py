@@ -459,10 +459,15 @@ class Store:
                 conn.execute(insert_ignoring_duplicates(conn, embeddings), rows)
 
     def watermark(self, kind: str) -> str:
-        """A cheap summary (count, max id, last update) that changes whenever index rows change."""
+        """A cheap summary that changes whenever index rows change.
+
+        Claims: count, max id, sum of versions (every claim change bumps its version, whatever
+        the clock of the server that made it) and last update.
+        """
         if kind == "claims":
             q = sa.select(
-                sa.func.count(), sa.func.max(claims.c.id), sa.func.max(claims.c.updated_at)
+                sa.func.count(), sa.func.max(claims.c.id), sa.func.sum(claims.c.version),
+                sa.func.max(claims.c.updated_at),
             ).where(claims.c.status != ClaimStatus.dismissed.value)
         elif kind == "passages":
             q = sa.select(sa.func.count(), sa.func.max(passages.c.id))

@@ -72,3 +72,24 @@ def test_embedding_cache(settings):
     assert list(got) == ["h1"]
     np.testing.assert_array_equal(got["h1"], v)
     assert store.cached_vectors("other", ["h1"]) == {}
+
+
+def test_watermark_sees_an_edit_stamped_by_a_slow_clock(settings):
+    """Team mode: an edit saved by a server whose clock lags still changes the claims watermark."""
+    from datetime import datetime
+
+    store = Store(settings.url)
+    art = _article()
+    saved = store.save_extraction(art, [], [
+        Claim(article_id="a1", sentence_index=0, start=0, end=5, text=art.text[:5]),
+        Claim(article_id="a1", sentence_index=0, start=6, end=10, text=art.text[6:10]),
+    ])
+    with store.begin() as conn:
+        for claim, month in zip(saved, (1, 6)):
+            conn.execute(claims.update().where(claims.c.id == claim.id).values(
+                updated_at=datetime(2026, month, 1, tzinfo=UTC)))
+    before = store.watermark("claims")
+    with store.begin() as conn:  # what review._bump does, on a server whose clock is behind
+        conn.execute(claims.update().where(claims.c.id == saved[0].id).values(
+            version=claims.c.version + 1, text="edited", updated_at=datetime(2026, 3, 1, tzinfo=UTC)))
+    assert store.watermark("claims") != before
