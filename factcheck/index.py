@@ -114,6 +114,7 @@ class VectorIndex:
     index: Any = None
     manifest: dict[str, Any] = field(default_factory=dict)
     deleted: set[int] = field(default_factory=set)  # HNSW tombstones (see module docstring)
+    _skip: Any = field(default=None, repr=False)  # search parameters skipping `deleted`, built once
 
     @property
     def count(self) -> int:
@@ -172,15 +173,19 @@ class VectorIndex:
                 self.index.remove_ids(gone)
             else:
                 self.deleted.update(gone.tolist())
+                self._skip = None
         self.fingerprint = fp
+
+    def can_add(self, ids: Sequence[int]) -> bool:
+        """False when an id is tombstoned: its old vector is still in the HNSW graph."""
+        return not self.deleted or self.deleted.isdisjoint(int(i) for i in ids)
 
     def add(self, ids: Sequence[int], vectors: np.ndarray, fp: str) -> None:
         """Add vectors with ids; `fp` becomes the new fingerprint.
 
-        An id tombstoned in an HNSW index cannot come back (its old vector is still in the graph):
-        ValueError; the caller rebuilds.
+        ValueError when `can_add(ids)` is False; the caller rebuilds.
         """
-        if self.deleted and not self.deleted.isdisjoint(int(i) for i in ids):
+        if not self.can_add(ids):
             raise ValueError(f"index {self.name!r}: an id to add was deleted; rebuild the index")
         if len(ids):
             if self.index is None:
@@ -200,9 +205,11 @@ class VectorIndex:
         x = np.ascontiguousarray(vectors, dtype=np.float32)
         if not self.deleted:
             return self.index.search(x, k)
-        keep = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self.deleted, np.int64)))
-        params = faiss.SearchParametersHNSW(sel=keep, efSearch=HNSW_EF_SEARCH)
-        return self.index.search(x, k, params=params)
+        if self._skip is None:  # the selectors must outlive the parameters: keep all three
+            batch = faiss.IDSelectorBatch(np.fromiter(self.deleted, np.int64))
+            keep = faiss.IDSelectorNot(batch)
+            self._skip = (batch, keep, faiss.SearchParametersHNSW(sel=keep, efSearch=HNSW_EF_SEARCH))
+        return self.index.search(x, k, params=self._skip[2])
 
     # -- persistence ----------------------------------------------------------
     @property

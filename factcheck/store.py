@@ -389,30 +389,29 @@ class Store:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0)
 
     # -- index rows ---------------------------------------------------------
+    @staticmethod
+    def _index_columns(kind: str) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+        """The (id, text) columns an index of this kind is built from."""
+        if kind == "claims":
+            return claims.c.id, claims.c.text
+        if kind == "passages":
+            return passages.c.id, passages.c.text
+        if kind == "archive":
+            return archive.c.seq, archive.c.claim
+        raise FactcheckError(f"unknown index {kind!r}; use claims, passages or archive")
+
     def index_rows(self, kind: str) -> list[tuple[int, str]]:
         """(id, text) of the rows an index of this kind is built from, ordered by id."""
+        id_col, text_col = self._index_columns(kind)
+        q = sa.select(id_col, text_col).order_by(id_col)
         if kind == "claims":
-            q = sa.select(claims.c.id, claims.c.text).where(
-                claims.c.status != ClaimStatus.dismissed.value
-            )
-        elif kind == "passages":
-            q = sa.select(passages.c.id, passages.c.text)
-        elif kind == "archive":
-            q = sa.select(archive.c.seq, archive.c.claim)
-        else:
-            raise FactcheckError(f"unknown index {kind!r}; use claims, passages or archive")
+            q = q.where(claims.c.status != ClaimStatus.dismissed.value)
         with self.engine.connect() as conn:
-            return [(int(i), t) for i, t in conn.execute(q.order_by(q.selected_columns[0]))]
+            return [(int(i), t) for i, t in conn.execute(q)]
 
     def index_rows_by_id(self, kind: str, ids: Iterable[int]) -> list[tuple[int, str]]:
         """(id, text) of these rows whatever their status (e.g. dismissed claims), ordered by id."""
-        table, id_col, text_col = {
-            "claims": (claims, claims.c.id, claims.c.text),
-            "passages": (passages, passages.c.id, passages.c.text),
-            "archive": (archive, archive.c.seq, archive.c.claim),
-        }.get(kind, (None, None, None))
-        if table is None:
-            raise FactcheckError(f"unknown index {kind!r}; use claims, passages or archive")
+        id_col, text_col = self._index_columns(kind)
         wanted = sorted(set(ids))
         out: list[tuple[int, str]] = []
         with self.engine.connect() as conn:

@@ -79,8 +79,9 @@ class Workspace:
 
         One forward pass per new text feeds both the scorer (pooled hidden states) and the
         embedding cache (the sentence embedding the claim index uses). When the configured
-        embedding model is not the one the scorer was trained on, the scorer's own model runs
-        too (a second pass), so scores stay calibrated whatever model the indexes use. Scores are
+        embedding model is not the one the scorer was trained on, the scorer's own model scores
+        and the index model later embeds only the claims, so scores stay calibrated whatever
+        model the indexes use. Scores are
         remembered in memory, so a batch can score a whole group of articles in full model
         batches first. ``on_batch(n)`` reports each model batch (progress bars).
         """
@@ -90,16 +91,14 @@ class Workspace:
         todo = {h: t for h, t in zip(hashes, texts) if h not in self._scores}
         if len(self._scores) + len(todo) > 200_000:  # bounded: a long-running app must not grow
             self._scores.clear()
-        scorer = self.scorer
-        one_pass = self.embedder.model_name == canonical_model_name(scorer.model_name)
+        scorer, model = self.scorer, self.scoring_embedder
         items = list(todo.items())
         for i in range(0, len(items), SCORE_CHUNK):  # bounded memory for hidden states
             chunk = [t for _, t in items[i : i + SCORE_CHUNK]]
-            if one_pass:
-                _, states = self.embedder.embed_with_states(chunk, scorer.layers, on_batch)
-            else:
-                self.embedder.embed(chunk)  # the index model's embeddings, cached
-                _, states = self.scoring_embedder.encode_with_states(chunk, scorer.layers, on_batch)
+            if model is self.embedder:  # one pass: the embeddings are cached for the claim index
+                _, states = model.embed_with_states(chunk, scorer.layers, on_batch)
+            else:  # the index model embeds only the claims, when the index syncs
+                _, states = model.encode_with_states(chunk, scorer.layers, on_batch)
             scores = scorer.score(chunk, states)
             self._scores.update((h, float(x)) for (h, _), x in zip(items[i : i + SCORE_CHUNK], scores))
         return np.array([self._scores[h] for h in hashes], dtype=np.float32)
@@ -221,7 +220,7 @@ class Workspace:
         if fingerprint(before) != idx.fingerprint:
             return False
         new = [r for r in rows if r[0] not in have]
-        if idx.deleted and not idx.deleted.isdisjoint(i for i, _ in new):
+        if not idx.can_add([i for i, _ in new]):
             return False  # a tombstoned id is back (e.g. a claim restored): rebuild
         vecs = self._vectors([t for _, t in new], progress)
         idx.remove(sorted(gone), fp)
