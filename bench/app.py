@@ -73,13 +73,14 @@ def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def build(db_dir: Path, n_claims: int, n_passages: int, n_archive: int, n_verdicts: int) -> dict:
     """Create the database and indexes under db_dir; returns build timings."""
-    from factcheck.archive import import_entries
     from factcheck.config import Settings
-    from factcheck.embed import Embedder, canonical_model_name
+    from factcheck.db.store import Store, articles, claims, passages, sentences, sources, to_row
+    from factcheck.ml.embedder import Embedder, canonical_model_name
     from factcheck.models import DEFAULT_VERDICT_SCALE, ArchiveCheck, Claim
-    from factcheck.review import set_verdict
-    from factcheck.store import Store, articles, claims, passages, sentences, sources, text_hash, to_row
-    from factcheck.values import extract_values
+    from factcheck.services.archive import import_entries
+    from factcheck.services.review import set_verdict
+    from factcheck.text.sentences import text_hash
+    from factcheck.text.values import extract_values
     from factcheck.workspace import Workspace
 
     t0 = time.perf_counter()
@@ -178,8 +179,8 @@ def measure(db_dir: Path, renders: int, read_s: float) -> dict:
     os.environ["FACTCHECK_SAMPLE_DATA"] = "0"
     from streamlit.testing.v1 import AppTest
 
-    from factcheck.embed import canonical_model_name, load_model
-    from factcheck.store import Store
+    from factcheck.db.store import Store
+    from factcheck.ml.embedder import canonical_model_name, load_model
 
     t = time.perf_counter()
     load_model(canonical_model_name(None))  # the app loads it once per process (in the background)

@@ -59,7 +59,7 @@ def final_embedding_oof(texts: list[str], labels: np.ndarray, final: np.ndarray)
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    from factcheck.checkworthy import features
+    from factcheck.ml.checkworthy import features
 
     x = np.hstack([final, features(texts)])
     out = np.zeros(len(texts))
@@ -75,7 +75,7 @@ def main() -> int:
     if not DEFAULT_DATA.exists():
         print(f"skipped: {DEFAULT_DATA} not found (shared data absent)")
         return 0
-    from factcheck.checkworthy import CheckworthinessModel, best_threshold, f1_at
+    from factcheck.ml.checkworthy import CheckworthinessModel, best_threshold, f1_at
 
     texts, labels = load(DEFAULT_DATA)
     t0 = time.perf_counter()
@@ -98,7 +98,7 @@ def main() -> int:
             "cv_s": round(time.perf_counter() - t0, 1),
         })
         print(json.dumps(seeds[-1]), file=sys.stderr)
-    from factcheck.embed import Embedder
+    from factcheck.ml.embedder import Embedder
 
     final = Embedder(None).encode(texts)
     prev_t, prev_f1 = best_threshold(labels, final_embedding_oof(texts, labels, final))

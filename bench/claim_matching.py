@@ -2,13 +2,13 @@
 
 Reads ``../shared/data/checkthat2020_claim_retrieval/`` (never copied into the repo; skips
 cleanly when absent), imports the 10,375 verified claims as an archive through the library
-(``factcheck.archive.import_entries``), and reports on the dev split, for the same candidate
-pools that :func:`factcheck.retrieve.match` uses (dense top-30 ∪ BM25 top-30):
+(``factcheck.services.archive.import_entries``), and reports on the dev split, for the same candidate
+pools that :func:`factcheck.search.archive_match.match` uses (dense top-30 ∪ BM25 top-30):
 
 * MAP@5 (the official metric) and recall@1/5/10 for BM25 alone, dense alone (MiniLM on the
   claim; and max of claim/title), reciprocal rank fusion, z-score fusion, and the final method
   (the logistic-regression re-ranker shipped in ``factcheck/match_reranker.json``);
-* the final method once more end to end through ``factcheck.retrieve.match_many`` (the API the
+* the final method once more end to end through ``factcheck.search.archive_match.match_many`` (the API the
   CLI and the app call), with its latency per query.
 
 ``--train`` re-fits the re-ranker on the train split (800 queries; C=1, no tuning on dev) and
@@ -96,10 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: CheckThat! data not found in {args.data}")
         return 0
 
-    from factcheck.archive import import_entries
     from factcheck.config import Settings
+    from factcheck.db.store import archive as archive_table
     from factcheck.models import ArchiveCheck
-    from factcheck.retrieve import (
+    from factcheck.search.archive_match import (
         FEATURES,
         RERANKER_PATH,
         Reranker,
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         match_many,
         match_pools,
     )
-    from factcheck.store import archive as archive_table
+    from factcheck.services.archive import import_entries
     from factcheck.workspace import Workspace
 
     t_start = time.perf_counter()

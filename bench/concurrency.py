@@ -50,11 +50,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from factcheck.config import Settings
-from factcheck.embed import Embedder
+from factcheck.db.store import Store, claims, review_events, verdicts
 from factcheck.errors import ConflictError
+from factcheck.ml.embedder import Embedder
 from factcheck.models import DEFAULT_VERDICT_SCALE, Article, Claim
-from factcheck.review import set_verdict
-from factcheck.store import Store, claims, review_events, verdicts
+from factcheck.services.review import set_verdict
 from factcheck.workspace import Workspace
 
 log = logging.getLogger("bench.concurrency")
@@ -293,7 +293,7 @@ def verify(url: str, records: list[dict[str, Any]], *, expected_saves: int) -> d
 # -- PostgreSQL scratch database ------------------------------------------------------------------
 def pg_database(admin_url: str) -> tuple[str, Callable[[], None]]:
     """Create ``fc_bench_<hex>`` on the server; returns its URL and a function that drops it."""
-    from factcheck.store import normalise_url
+    from factcheck.db.store import normalise_url
 
     base = sa.engine.make_url(normalise_url(admin_url))
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)

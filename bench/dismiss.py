@@ -33,16 +33,16 @@ def main() -> int:
     import sqlalchemy as sa
 
     import app as app_bench  # bench/app.py: the bulk builder
-    import factcheck.index
+    import factcheck.search.faiss_index
     import factcheck.workspace
     from factcheck.config import Settings
-    from factcheck.embed import Embedder, canonical_model_name
+    from factcheck.db.store import Store, claims
+    from factcheck.ml.embedder import Embedder, canonical_model_name
     from factcheck.models import ClaimStatus
-    from factcheck.store import Store, claims
     from factcheck.workspace import Workspace
 
     if args.hnsw:
-        factcheck.index.HNSW_THRESHOLD = factcheck.workspace.HNSW_THRESHOLD = args.claims // 2
+        factcheck.search.faiss_index.HNSW_THRESHOLD = factcheck.workspace.HNSW_THRESHOLD = args.claims // 2
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()

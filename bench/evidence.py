@@ -1,7 +1,7 @@
 """Evidence suggestion latency over 100k synthetic passages, query embedding included.
 
 Builds a workspace with 100,000 synthetic passages (20,000 sources x 5 passages of templated
-news-like sentences with numbers), then times :func:`factcheck.retrieve.suggest` — the call the
+news-like sentences with numbers), then times :func:`factcheck.search.evidence.suggest` — the call the
 CLI and the review app make — for 200 unseen claim texts: query embedding with the real
 all-MiniLM-L6-v2, FAISS search, BM25 (bm25s), fusion, number-aware re-ranking, and the
 database reads of passages and sources. Reported: wall-clock p50/p99 per query (target p50 <= 50 ms),
@@ -76,8 +76,8 @@ def build(ws, n_passages: int, rng: random.Random) -> float:
     """Store sources/passages rows and a matching FAISS index; returns seconds taken."""
     import sqlalchemy as sa
 
-    from factcheck.index import VectorIndex, fingerprint
-    from factcheck.store import passages, sources
+    from factcheck.db.store import passages, sources
+    from factcheck.search.faiss_index import VectorIndex, fingerprint
 
     t0 = time.perf_counter()
     per_source = 5
@@ -123,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
-    import factcheck.retrieve as retrieve
+    import factcheck.search.evidence as retrieve
     from factcheck.config import Settings
+    from factcheck.search.state import query_threads
     from factcheck.workspace import Workspace
 
     rng = random.Random(42)
@@ -150,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             cpu.append(time.process_time() - c0)
             assert len(res) == 5
             # the parts, measured separately on the same query
-            with retrieve.query_threads(1):
+            with query_threads(1):
                 t0 = time.perf_counter()
                 v = ws.embedder.embed([q], remember=False)
                 t1 = time.perf_counter()
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                     "mean": round(float(ms.mean()), 1)}
 
         result = {
-            "what": "factcheck.retrieve.suggest(ws, text=..., k=5) per query, incl. query embedding",
+            "what": "factcheck.search.evidence.suggest(ws, text=..., k=5) per query, incl. query embedding",
             "passages": args.passages,
             "queries": args.queries,
             "latency_ms": pct(total),

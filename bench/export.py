@@ -25,17 +25,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from factcheck.config import Settings
-from factcheck.export import csv_rows, export_csv, export_jsonl
+from factcheck.db.store import Store, articles, claims, evidence_links, passages, sources, verdicts
 from factcheck.models import DEFAULT_VERDICT_SCALE
-from factcheck.store import (
-    Store,
-    articles,
-    claims,
-    evidence_links,
-    passages,
-    sources,
-    verdicts,
-)
+from factcheck.services.export import csv_rows, export_csv, export_jsonl
 from factcheck.workspace import Workspace
 
 log = logging.getLogger("bench.export")

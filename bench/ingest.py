@@ -41,7 +41,7 @@ def load_sentences(n: int) -> list[str]:
         rows = json.loads(SHARED.read_text())
         texts = list(dict.fromkeys(r["text"].strip() for r in rows if r["text"].strip()))
     else:
-        from factcheck.text import split_sentences
+        from factcheck.text.sentences import split_sentences
 
         art = (REPO / "sample_data" / "articles" / "npr_anthropic_ban.txt").read_text()
         texts = [art[s:e] for s, e in split_sentences(art)]
@@ -52,7 +52,7 @@ def load_sentences(n: int) -> list[str]:
 def _pipeline_run(sentences: list[str], model, root: Path) -> tuple[float, float, dict]:
     """One extract run on a fresh database, then the re-run: (seconds, re-run seconds, counts)."""
     from factcheck.config import Settings
-    from factcheck.extract import extract_paths
+    from factcheck.services.extract import extract_paths
     from factcheck.workspace import Workspace
 
     folder = root / "articles"
@@ -85,7 +85,7 @@ def _pipeline_run(sentences: list[str], model, root: Path) -> tuple[float, float
 def throughput(n: int, repeats: int = 3) -> dict:
     """Raw encode vs the extract pipeline, interleaved `repeats` times (best of each), then the
     re-run. Interleaving and best-of on both sides: this 2-core machine's speed drifts ~10%."""
-    from factcheck.embed import load_model
+    from factcheck.ml.embedder import load_model
 
     sentences = load_sentences(n)
     model = load_model(None)
@@ -141,7 +141,7 @@ def search_bench(size: int, dim: int = 384, queries: int = 300) -> list[dict]:
     """Latency and recall@10 of Flat and (above the threshold) HNSW at one size."""
     import faiss
 
-    from factcheck import index as fidx
+    from factcheck.search import faiss_index as fidx
 
     rng = np.random.default_rng(size)
     centers = rng.normal(size=(max(100, size // 500), dim)).astype(np.float32)
@@ -209,7 +209,7 @@ def main() -> None:
         result["throughput"] = throughput(args.sentences)
         print(json.dumps(result["throughput"], indent=2), file=sys.stderr)
     if not args.skip_search:
-        from factcheck.index import HNSW_THRESHOLD
+        from factcheck.search.faiss_index import HNSW_THRESHOLD
 
         result["hnsw_threshold"] = HNSW_THRESHOLD
         result["search"] = [row for size in args.sizes for row in search_bench(size)]

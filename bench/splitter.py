@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from factcheck.text import split_sentences  # noqa: E402
+from factcheck.text.sentences import split_sentences  # noqa: E402
 
 ARTICLE = REPO / "sample_data" / "articles" / "npr_anthropic_ban.txt"
 OUT = REPO / "bench" / "results" / "splitter.json"

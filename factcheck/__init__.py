@@ -10,15 +10,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _EXPORTS = {
     "FactcheckError": "errors",
     "Settings": "config",
     "Workspace": "workspace",
-    "extract_document": "extract",
-    "extract_paths": "extract",
-    "similar_claims": "extract",
+    "extract_document": "services.extract",
+    "extract_paths": "services.extract",
+    "similar_claims": "services.extract",
 }
 __all__ = sorted(_EXPORTS)
 

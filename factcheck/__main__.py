@@ -1,5 +1,5 @@
 """``python -m factcheck`` runs the command line."""
 
-from .cli import main
+from factcheck.cli.app import main
 
 main()

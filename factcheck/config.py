@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .errors import ConfigError
+from factcheck.errors import ConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -76,7 +76,7 @@ class Settings(BaseSettings):
 
     def verdict_scale(self) -> list[str]:
         """The configured verdict labels, best to worst then the special ones."""
-        from .models import DEFAULT_VERDICT_SCALE
+        from factcheck.models import DEFAULT_VERDICT_SCALE
 
         if self.verdicts is None:
             return list(DEFAULT_VERDICT_SCALE)

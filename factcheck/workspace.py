@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from .config import Settings
-from .embed import Embedder, canonical_model_name
-from .errors import IndexStaleError
-from .index import HNSW_THRESHOLD, VectorIndex, fingerprint
-from .store import Store
+from factcheck.config import Settings
+from factcheck.db.store import Store
+from factcheck.errors import IndexStaleError
+from factcheck.ml.embedder import Embedder, canonical_model_name
+from factcheck.search.faiss_index import HNSW_THRESHOLD, VectorIndex, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class Workspace:
     def scorer(self) -> Any:
         """The check-worthiness model (loaded once)."""
         if self._scorer is None:
-            from .checkworthy import CheckworthinessModel
+            from factcheck.ml.checkworthy import CheckworthinessModel
 
             self._scorer = CheckworthinessModel.load()
         return self._scorer
@@ -85,7 +85,7 @@ class Workspace:
         remembered in memory, so a batch can score a whole group of articles in full model
         batches first. ``on_batch(n)`` reports each model batch (progress bars).
         """
-        from .store import text_hash
+        from factcheck.text.sentences import text_hash
 
         hashes = [text_hash(t) for t in texts]
         todo = {h: t for h, t in zip(hashes, texts) if h not in self._scores}
@@ -122,7 +122,7 @@ class Workspace:
             return override
         if self.settings.min_score is not None:
             return self.settings.min_score
-        from .checkworthy import DEFAULT_THRESHOLD
+        from factcheck.ml.checkworthy import DEFAULT_THRESHOLD
 
         return float(DEFAULT_THRESHOLD)
 

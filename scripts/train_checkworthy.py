@@ -4,7 +4,7 @@
                                         [--model all-MiniLM-L6-v2] [--out PATH]
 
 Data: ClaimBuster (Arslan et al., ICWSM 2020, CC-BY-4.0). Hyper-parameters (C of both logistic
-regressions, the blend weight, the layers) are the defaults of ``factcheck.checkworthy.fit``,
+regressions, the blend weight, the layers) are the defaults of ``factcheck.ml.checkworthy.fit``,
 picked on a coarse grid in 4-fold CV (bench/checkworthy.py reports the CV numbers, with thresholds
 also chosen inside each training fold). The default threshold leans to recall: the lowest
 threshold whose out-of-fold F1 is within 0.015 of the best.
@@ -31,8 +31,8 @@ def load(path: Path) -> tuple[list[str], np.ndarray]:
 
 def hidden_states(texts: list[str], model: str | None) -> np.ndarray:
     """Pooled hidden states of the scorer's layers (cached in /tmp by model and data size)."""
-    from factcheck.checkworthy import LAYERS
-    from factcheck.embed import Embedder
+    from factcheck.ml.checkworthy import LAYERS
+    from factcheck.ml.embedder import Embedder
 
     embedder = Embedder(model)
     tag = "-".join(map(str, LAYERS))
@@ -50,7 +50,7 @@ def oof_scores(texts: list[str], labels: np.ndarray, states: np.ndarray, folds: 
     inner 3-fold CV on that fold's training rows only)."""
     from sklearn.model_selection import StratifiedKFold
 
-    from factcheck.checkworthy import best_threshold, fit
+    from factcheck.ml.checkworthy import best_threshold, fit
 
     arr = np.array(texts, dtype=object)
     out = np.zeros(len(texts), dtype=np.float32)
@@ -75,8 +75,8 @@ def main() -> int:
     if not args.data.exists():
         sys.stderr.write(f"{args.data}: not found; pass --data PATH to ClaimBuster train.json\n")
         return 1
-    from factcheck.checkworthy import best_threshold, f1_at, fit, recall_threshold, save
-    from factcheck.embed import canonical_model_name
+    from factcheck.ml.checkworthy import best_threshold, f1_at, fit, recall_threshold, save
+    from factcheck.ml.embedder import canonical_model_name
 
     texts, labels = load(args.data)
     states = hidden_states(texts, args.model)

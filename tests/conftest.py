@@ -96,7 +96,7 @@ class PGDatabases:
 
         import sqlalchemy as sa
 
-        from factcheck.store import normalise_url
+        from factcheck.db.store import normalise_url
 
         self.admin_url = sa.engine.make_url(normalise_url(admin_url))
         self.admin = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
@@ -134,7 +134,7 @@ class PGDatabases:
 
         import sqlalchemy as sa
 
-        from factcheck.store import Store, meta
+        from factcheck.db.store import Store, meta
 
         name = f"fc_tmpl_{uuid.uuid4().hex[:12]}"
         self._sql(f'CREATE DATABASE "{name}"')
@@ -164,7 +164,7 @@ class PGDatabases:
         """Give a database back after a test: reset for reuse, or dropped (in the background)."""
         import sqlalchemy as sa
 
-        from factcheck.store import meta, metadata
+        from factcheck.db.store import meta, metadata
 
         name = sa.engine.make_url(url).database
         if name not in self.fresh:
@@ -258,8 +258,8 @@ def settings(new_db_url, tmp_path):
 @pytest.fixture
 def fake_ws(settings, fake_model):
     """A Workspace on a fresh database with the hashing embedder (fast)."""
-    from factcheck.embed import Embedder
-    from factcheck.store import Store
+    from factcheck.db.store import Store
+    from factcheck.ml.embedder import Embedder
     from factcheck.workspace import Workspace
 
     store = Store(settings.url)
@@ -271,8 +271,8 @@ def fake_ws(settings, fake_model):
 @pytest.fixture
 def real_ws(settings, st_model):
     """A Workspace on a fresh database with the real all-MiniLM-L6-v2 (loaded once per session)."""
-    from factcheck.embed import Embedder
-    from factcheck.store import Store
+    from factcheck.db.store import Store
+    from factcheck.ml.embedder import Embedder
     from factcheck.workspace import Workspace
 
     store = Store(settings.url)

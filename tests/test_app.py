@@ -31,10 +31,10 @@ def page(name: str) -> str:
 # -- fixtures ----------------------------------------------------------------------------------
 def checkworthy_usable() -> bool:
     """True when the real check-worthiness model can be loaded (module and weights present)."""
-    if importlib.util.find_spec("factcheck.checkworthy") is None:
+    if importlib.util.find_spec("factcheck.ml.checkworthy") is None:
         return False
-    from factcheck.checkworthy import CheckworthinessModel
     from factcheck.errors import FactcheckError
+    from factcheck.ml.checkworthy import CheckworthinessModel
 
     try:
         CheckworthinessModel.load()
@@ -53,7 +53,7 @@ def _stub_checkworthy(mp: pytest.MonkeyPatch) -> None:
 
     from factcheck.models import ClaimType
 
-    stub = types.ModuleType("factcheck.checkworthy")
+    stub = types.ModuleType("factcheck.ml.checkworthy")
     cue = re.compile(r"\d|\bsaid\b|\bsays\b|[\"“]")
 
     class CheckworthinessModel:
@@ -67,13 +67,13 @@ def _stub_checkworthy(mp: pytest.MonkeyPatch) -> None:
     stub.CheckworthinessModel = CheckworthinessModel
     stub.DEFAULT_THRESHOLD = 0.5
     stub.classify_type = lambda text, values: ClaimType.quantity if values else ClaimType.other
-    mp.setitem(sys.modules, "factcheck.checkworthy", stub)
+    mp.setitem(sys.modules, "factcheck.ml.checkworthy", stub)
 
 
 def _env(mp: pytest.MonkeyPatch, folder: Path, model) -> None:
-    import factcheck.embed
+    import factcheck.ml.embedder
 
-    mp.setattr(factcheck.embed, "load_model", lambda name=None: model)
+    mp.setattr(factcheck.ml.embedder, "load_model", lambda name=None: model)
     mp.setenv("FACTCHECK_DB", str(folder / "fc.db"))
     mp.setenv("FACTCHECK_INDEX_DIR", str(folder / "indexes"))
     mp.setenv("FACTCHECK_SAMPLE_DATA", str(SAMPLE))
@@ -168,8 +168,8 @@ def db(app):
 def ws(app, st_model):
     """A library Workspace on the test's database (another "process" for concurrency tests)."""
     from factcheck.config import Settings
-    from factcheck.embed import Embedder
-    from factcheck.store import Store
+    from factcheck.db.store import Store
+    from factcheck.ml.embedder import Embedder
     from factcheck.workspace import Workspace
 
     settings = Settings(db=str(app.folder / "fc.db"), index_dir=app.folder / "indexes")
@@ -215,7 +215,7 @@ def test_first_start_bootstraps_the_sample_data(template):
 
 @pytest.mark.slow
 def test_queue_filters_and_progress(app, db, ws):
-    from factcheck.review import set_verdict
+    from factcheck.services.review import set_verdict
 
     at = app()
     assert "0 of" in texts(at) or any("claims done" in p.text for p in at.get("progress"))
@@ -301,7 +301,7 @@ def test_reviewer_name_from_the_sidebar_is_recorded(app, db):
 
 @pytest.mark.slow
 def test_conflicting_save_shows_the_other_verdict_and_reapplies(app, db, ws):
-    from factcheck.review import set_verdict
+    from factcheck.services.review import set_verdict
 
     cid = claim_with(db, "$380 billion")
     at = app("review", claim=cid)
@@ -453,8 +453,8 @@ def test_add_a_source_and_see_it_suggested(app, db):
 
 @pytest.mark.slow
 def test_source_with_unsafe_url_is_refused_and_text_is_escaped(app, db, ws):
-    from factcheck.ingest import Document
-    from factcheck.sources import add_documents
+    from factcheck.io.readers import Document
+    from factcheck.services.sources import add_documents
 
     at = app("sources")
     at.text_input(key="sources_paste_url").input("javascript:alert(1)")
@@ -467,7 +467,7 @@ def test_source_with_unsafe_url_is_refused_and_text_is_escaped(app, db, ws):
     add_documents(ws, [Document(text=f"{claim_text} <img src=x onerror=alert(1)>",
                                 title="<script>alert('t')</script>", url="javascript:alert(2)",
                                 origin="test")])
-    from factcheck.retrieve import PASSAGE_RECHECK_S
+    from factcheck.search.evidence import PASSAGE_RECHECK_S
 
     time.sleep(PASSAGE_RECHECK_S + 0.2)  # added by another process: the app sees it within this delay
     review = app("review", claim=cid)
@@ -511,7 +511,7 @@ def test_upload_a_source_file(app, db):
 # -- dashboard and export ------------------------------------------------------------------------
 @pytest.mark.slow
 def test_dashboard_renders_with_data(app, db, ws):
-    from factcheck.review import set_verdict
+    from factcheck.services.review import set_verdict
 
     with db.connect() as conn:
         ids = [int(i) for (i,) in conn.execute(sa.text("SELECT id FROM claims ORDER BY id LIMIT 4"))]
@@ -606,7 +606,7 @@ def test_kappa_from_latest_verdicts():
 
     import pandas as pd
 
-    from factcheck.ui.queries import agreement, reviewed_per_reviewer
+    from factcheck.db.queries import agreement, reviewed_per_reviewer
 
     latest = pd.DataFrame(
         [("ana", 1, "True"), ("ana", 2, "False"), ("ben", 1, "True"), ("ben", 2, "True"),

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from factcheck.archive import archive_id, import_archive, list_archive, read_archive
 from factcheck.models import ArchiveCheck
+from factcheck.services.archive import archive_id, import_archive, list_archive, read_archive
 
 from .conftest import REPO
 

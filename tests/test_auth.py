@@ -2,7 +2,9 @@
 
 import pytest
 
-from factcheck.auth import (
+from factcheck.config import Settings
+from factcheck.errors import FactcheckError
+from factcheck.services.auth import (
     ACTIONS,
     Identity,
     PermissionDenied,
@@ -12,8 +14,6 @@ from factcheck.auth import (
     solo_identity,
     team_mode,
 )
-from factcheck.config import Settings
-from factcheck.errors import FactcheckError
 
 
 def test_roles_include_the_ones_below():

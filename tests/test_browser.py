@@ -41,12 +41,12 @@ def _free_port() -> int:
 
 def _prebuild(folder: Path, st_model) -> None:
     """Without a usable check-worthiness model the server cannot extract: build the DB here."""
-    from factcheck.archive import import_archive
     from factcheck.config import Settings
-    from factcheck.embed import Embedder
-    from factcheck.extract import extract_paths
-    from factcheck.sources import add_sources
-    from factcheck.store import Store
+    from factcheck.db.store import Store
+    from factcheck.ml.embedder import Embedder
+    from factcheck.services.archive import import_archive
+    from factcheck.services.extract import extract_paths
+    from factcheck.services.sources import add_sources
     from factcheck.workspace import Workspace
     from tests.test_app import _stub_checkworthy
 

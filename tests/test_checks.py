@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from factcheck.checks import (
+from factcheck.io.readers import Document
+from factcheck.models import Article, Claim, ClaimType
+from factcheck.services.checks import (
     EvidenceRef,
     check_claim,
     check_numbers,
@@ -10,12 +12,10 @@ from factcheck.checks import (
     claim_quotes,
     find_quote,
 )
-from factcheck.ingest import Document
-from factcheck.models import Article, Claim, ClaimType
-from factcheck.review import link_evidence
-from factcheck.sources import add_documents, add_sources, source_passages
-from factcheck.text import split_sentences
-from factcheck.values import extract_values
+from factcheck.services.review import link_evidence
+from factcheck.services.sources import add_documents, add_sources, source_passages
+from factcheck.text.sentences import split_sentences
+from factcheck.text.values import extract_values
 
 from .conftest import REPO, SAMPLE_ARTICLE
 
@@ -55,7 +55,7 @@ def test_find_quote_altered_word_diff():
     assert src[a:b].startswith("The Leftwing nuts jobs") and src[a:b].endswith("MISTAKE")
     changed = [o for o in ops if o.op != "equal"]
     assert [(o.op, o.claim, o.source) for o in changed] == [("replace", "nut", "nuts")]
-    from factcheck.checks import _diff_text
+    from factcheck.services.checks import _diff_text
 
     assert "[-nut-] {+nuts+} jobs" in _diff_text(ops)
 

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from factcheck.checkworthy import (
+from factcheck.errors import ConfigError
+from factcheck.ml.checkworthy import (
     DEFAULT_THRESHOLD,
     FEATURE_NAMES,
     CheckworthinessModel,
@@ -10,9 +11,8 @@ from factcheck.checkworthy import (
     fit,
     save,
 )
-from factcheck.errors import ConfigError
 from factcheck.models import ClaimType
-from factcheck.values import extract_values
+from factcheck.text.values import extract_values
 
 
 def _type(text):
@@ -45,7 +45,7 @@ def test_features_are_transparent():
 
 
 def _states(st_model, texts, layers):
-    from factcheck.embed import Embedder
+    from factcheck.ml.embedder import Embedder
 
     return Embedder(None, loader=lambda _n: st_model).encode_with_states(texts, layers)[1]
 

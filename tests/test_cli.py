@@ -7,7 +7,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from factcheck.cli import app
+from factcheck.cli.app import app
 
 from .conftest import SAMPLE_ARTICLE
 
@@ -17,9 +17,9 @@ CONTRACT = {"article_id", "claim_id", "text", "start", "end", "type", "score", "
 @pytest.fixture
 def cli(tmp_path, monkeypatch, st_model):
     """Run the CLI against a fresh database, with the session's real model."""
-    import factcheck.embed
+    import factcheck.ml.embedder
 
-    monkeypatch.setattr(factcheck.embed, "load_model", lambda _name=None: st_model)
+    monkeypatch.setattr(factcheck.ml.embedder, "load_model", lambda _name=None: st_model)
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     base = ["--db", str(tmp_path / "fc.db"), "--index-dir", str(tmp_path / "idx")]

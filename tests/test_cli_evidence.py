@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from factcheck.cli import app
+from factcheck.cli.app import app
 
 from .conftest import REPO, HashingModel
 from .test_checks import NUT_JOBS, VALUATION, store_claims
@@ -20,9 +20,9 @@ MATCH_KEYS = {"archive_id", "claim", "verdict", "url", "score"}
 
 
 def _make_cli(tmp_path, monkeypatch, model):
-    import factcheck.embed
+    import factcheck.ml.embedder
 
-    monkeypatch.setattr(factcheck.embed, "load_model", lambda _name=None: model)
+    monkeypatch.setattr(factcheck.ml.embedder, "load_model", lambda _name=None: model)
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     base = ["--db", str(tmp_path / "fc.db"), "--index-dir", str(tmp_path / "idx")]
@@ -52,8 +52,8 @@ def _lines(output: str) -> list[dict]:
 def _claims(tmp_path, sample_text, needles):
     """Store the sample article's claims in the CLI's database (no check-worthiness model needed)."""
     from factcheck.config import Settings
-    from factcheck.embed import Embedder
-    from factcheck.store import Store
+    from factcheck.db.store import Store
+    from factcheck.ml.embedder import Embedder
     from factcheck.workspace import Workspace
 
     settings = Settings(db=str(tmp_path / "fc.db"), index_dir=tmp_path / "idx")

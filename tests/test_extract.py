@@ -2,8 +2,8 @@
 
 import pytest
 
-from factcheck.extract import analyse, extract_paths, is_boilerplate
 from factcheck.models import ClaimType
+from factcheck.services.extract import analyse, extract_paths, is_boilerplate
 
 from .conftest import SAMPLE_ARTICLE
 
@@ -11,8 +11,8 @@ from .conftest import SAMPLE_ARTICLE
 @pytest.fixture(scope="module")
 def sample_claims(tmp_path_factory, st_model):
     from factcheck.config import Settings
-    from factcheck.embed import Embedder
-    from factcheck.store import Store
+    from factcheck.db.store import Store
+    from factcheck.ml.embedder import Embedder
     from factcheck.workspace import Workspace
 
     tmp = tmp_path_factory.mktemp("extract")
@@ -97,7 +97,7 @@ def test_rerun_adds_nothing_and_embeds_nothing(sample_claims):
 
 
 def test_similar_uses_the_claim_index(sample_claims):
-    from factcheck.extract import similar_claims
+    from factcheck.services.extract import similar_claims
 
     ws, _ = sample_claims
     hits = similar_claims(ws, "Anthropic is worth $380 billion", k=3)
@@ -106,8 +106,8 @@ def test_similar_uses_the_claim_index(sample_claims):
 
 
 def test_min_score_zero_returns_every_sentence(st_model, sample_text):
-    from factcheck.checkworthy import CheckworthinessModel
-    from factcheck.embed import Embedder
+    from factcheck.ml.checkworthy import CheckworthinessModel
+    from factcheck.ml.embedder import Embedder
 
     scorer = CheckworthinessModel.load()
     embedder = Embedder(None, loader=lambda _n: st_model)

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factcheck.errors import FactcheckError, InputError
-from factcheck.ingest import Document, read_bytes
-from factcheck.uploads import MAX_NAME_CHARS, read_upload, safe_upload_name
+from factcheck.io.readers import Document, read_bytes
+from factcheck.io.uploads import MAX_NAME_CHARS, read_upload, safe_upload_name
 
 from .test_uploads import make_pdf
 
@@ -115,8 +115,8 @@ def _scores(texts):
 @FUZZ
 @given(text=documents, min_score=st.sampled_from([0.0, 0.5, 1.01]))
 def test_extraction_offsets_are_always_exact(text, min_score):
-    pytest.importorskip("factcheck.checkworthy", reason="factcheck.checkworthy not written yet")
-    from factcheck.extract import analyse
+    pytest.importorskip("factcheck.ml.checkworthy", reason="factcheck.checkworthy not written yet")
+    from factcheck.services.extract import analyse
 
     sentences, claims = analyse("doc", text, _scores, min_score)
     for i, s in enumerate(sentences):
@@ -315,12 +315,12 @@ def test_pdf_seed_is_readable():
 @pytest.fixture(scope="module")
 def dump_lines(tmp_path_factory):
     """A real dump (articles, claims, verdicts, events...) to mutate."""
-    pytest.importorskip("factcheck.export")
-    from factcheck.export import jsonl_lines
+    pytest.importorskip("factcheck.services.export")
+    from factcheck.services.export import jsonl_lines
 
     ws = _memory_ws(tmp_path_factory.mktemp("dump"))
     from factcheck.models import Article, Claim
-    from factcheck.review import set_verdict
+    from factcheck.services.review import set_verdict
 
     text = "Taxes rose 5% in 2019. The sky is green, officials said."
     art = Article(id="a1", title="T", url="https://example.org/a", text=text)
@@ -361,8 +361,8 @@ def _memory_ws(tmp: Path):
     import tempfile
 
     from factcheck.config import Settings
-    from factcheck.embed import Embedder
-    from factcheck.store import Store
+    from factcheck.db.store import Store
+    from factcheck.ml.embedder import Embedder
     from factcheck.workspace import Workspace
 
     scratch = _scratch(tmp)
@@ -418,7 +418,7 @@ def _mutate_json(line: str, data) -> str:
 @FUZZ_IMPORT
 @given(data=st.data())
 def test_jsonl_import_never_crashes(dump_lines, tmp_path_factory, data):
-    from factcheck.export import import_jsonl_lines
+    from factcheck.services.export import import_jsonl_lines
 
     lines = list(dump_lines)
     for _ in range(data.draw(st.integers(0, 6))):
@@ -501,7 +501,7 @@ def test_blank_files_are_input_errors(data):
 
 
 def test_import_line_with_unhashable_table_is_a_line_error(tmp_path):
-    from factcheck.export import import_jsonl_lines
+    from factcheck.services.export import import_jsonl_lines
 
     ws = _memory_ws(tmp_path)
     try:
@@ -515,8 +515,8 @@ def test_import_line_with_unhashable_table_is_a_line_error(tmp_path):
 def test_import_checks_claim_offsets(dump_lines, tmp_path):
     import sqlalchemy as sa
 
-    from factcheck.export import import_jsonl_lines
-    from factcheck.store import articles, claims
+    from factcheck.db.store import articles, claims
+    from factcheck.services.export import import_jsonl_lines
 
     lines = []
     for line in dump_lines:

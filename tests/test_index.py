@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from factcheck.errors import IndexStaleError
-from factcheck.index import VectorIndex, fingerprint
+from factcheck.search.faiss_index import VectorIndex, fingerprint
 
 
 def _vecs(n, d=16, seed=0):
@@ -82,7 +82,7 @@ def test_interrupted_write_leaves_previous_index(tmp_path, monkeypatch):
 
 
 def test_hnsw_above_threshold(tmp_path, monkeypatch):
-    import factcheck.index as mod
+    import factcheck.search.faiss_index as mod
 
     monkeypatch.setattr(mod, "HNSW_THRESHOLD", 10)
     v = _vecs(200, d=32)
@@ -111,7 +111,7 @@ def test_flat_remove_really_removes(tmp_path):
 
 
 def test_hnsw_remove_keeps_tombstones_that_searches_skip(tmp_path, monkeypatch):
-    import factcheck.index as mod
+    import factcheck.search.faiss_index as mod
 
     monkeypatch.setattr(mod, "HNSW_THRESHOLD", 10)
     v = _vecs(200, d=32)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from factcheck.index import VectorIndex
+from factcheck.search.faiss_index import VectorIndex
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
@@ -29,7 +29,7 @@ N, DIM, BASE = 10_000, 384, 1_000_000
 WRITER = f"""
 import sys
 import numpy as np
-from factcheck.index import VectorIndex
+from factcheck.search.faiss_index import VectorIndex
 directory, first = sys.argv[1], int(sys.argv[2])
 vecs = np.random.default_rng(7).standard_normal(({N}, {DIM})).astype(np.float32)
 gen = first

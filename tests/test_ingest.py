@@ -3,7 +3,7 @@ import json
 import pytest
 
 from factcheck.errors import InputError
-from factcheck.ingest import Document, decode_bytes, read_bytes, read_paths
+from factcheck.io.readers import Document, decode_bytes, read_bytes, read_paths
 
 
 def _docs(items):

@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from factcheck.auth import Role, add_user, load_users, role_of, team_mode
 from factcheck.config import Settings
 from factcheck.errors import ConfigError
+from factcheck.services.auth import Role, add_user, load_users, role_of, team_mode
 from tests.test_app import APP, SAMPLE, TIMEOUT, _env, ok, page, texts
 
 USERS = {"ana": ("ana-pw", "reviewer"), "ed": ("ed-pw", "editor")}
@@ -160,16 +160,21 @@ def test_users_file_checks_and_team_mode(tmp_path, monkeypatch):
     assert load_users(SAMPLE / "auth.example.yaml")["credentials"]["usernames"]["ed"]["roles"] == ["editor"]
 
 
-def test_add_user_cli_writes_a_bcrypt_hash(tmp_path, monkeypatch, capsys):
-    from factcheck.auth import main
+def test_add_user_cli_writes_a_bcrypt_hash(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from factcheck.cli import app
 
     path = tmp_path / "users.yaml"
     add_user(path, "Cy", "cy-pw", Role.admin, name="Cy Admin")
     monkeypatch.setenv("FACTCHECK_NEW_PASSWORD", "dee-pw")
-    assert main(["add-user", str(path), "dee", "--role", "editor"]) == 0
+    res = CliRunner().invoke(app, ["auth", "add-user", str(path), "dee", "--role", "editor"])
+    assert res.exit_code == 0, res.output
     users = load_users(path)["credentials"]["usernames"]
     assert users["cy"]["roles"] == ["admin"] and users["dee"]["roles"] == ["editor"]
     assert bcrypt.checkpw(b"dee-pw", users["dee"]["password"].encode())
-    capsys.readouterr()
-    assert main(["hash", "pw"]) == 0
-    assert bcrypt.checkpw(b"pw", capsys.readouterr().out.strip().encode())
+    res = CliRunner().invoke(app, ["auth", "hash", "pw"])
+    assert res.exit_code == 0
+    assert bcrypt.checkpw(b"pw", res.stdout.strip().encode())
+    res = CliRunner().invoke(app, ["auth", "add-user", str(path), "eve", "--role", "boss"])
+    assert res.exit_code == 2  # an unknown role is a usage error

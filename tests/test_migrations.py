@@ -10,10 +10,10 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from factcheck import migrate
+from factcheck.db import migrate
+from factcheck.db.store import Store, articles, meta, metadata, to_row
 from factcheck.errors import ConfigError
 from factcheck.models import Article
-from factcheck.store import Store, articles, meta, metadata, to_row
 
 
 def _revision(url: str) -> str | None:
@@ -38,7 +38,7 @@ def test_fresh_database_migrates_to_head_and_matches_the_models(new_db_url):
     store.dispose()
     assert diff == [], (
         "the models and the migrations disagree; add a revision with "
-        f"`python -m factcheck.migrate revision -m '...'`: {diff}"
+        f"`python -m factcheck.db.migrate revision -m '...'`: {diff}"
     )
     assert version == "1"
 
@@ -97,7 +97,7 @@ def test_downgrade_to_base_and_up_again(new_db_url):
 
 START = """
 import os, sys, time
-from factcheck.store import Store
+from factcheck.db.store import Store
 go = sys.argv[2]
 while not os.path.exists(go):
     time.sleep(0.005)
@@ -146,7 +146,7 @@ def test_threads_migrating_different_databases(new_db_url):
 
 
 def test_bare_postgresql_url_uses_psycopg3():
-    from factcheck.store import normalise_url
+    from factcheck.db.store import normalise_url
 
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from factcheck.archive import import_archive
-from factcheck.checks import check_claim
 from factcheck.errors import InputError, NotFoundError
-from factcheck.ingest import Document
-from factcheck.retrieve import (
-    FEATURES,
-    Reranker,
-    clean_query,
-    compare_values,
-    match,
-    match_many,
-    passage_lexicon,
-    suggest,
-    suggest_many,
-    tokenize,
-)
-from factcheck.review import set_verdict
-from factcheck.sources import add_documents, add_sources
-from factcheck.values import extract_values
+from factcheck.io.readers import Document
+from factcheck.search.archive_match import FEATURES, Reranker, clean_query, match, match_many
+from factcheck.search.evidence import passage_lexicon, suggest, suggest_many
+from factcheck.services.archive import import_archive
+from factcheck.services.checks import check_claim
+from factcheck.services.review import set_verdict
+from factcheck.services.sources import add_documents, add_sources
+from factcheck.text.compare import compare_values
+from factcheck.text.tokens import tokenize
+from factcheck.text.values import extract_values
 
 from .conftest import REPO
 from .test_checks import NUT_JOBS, VALUATION, store_claims
@@ -63,7 +55,7 @@ def test_suggest_contract_fields_and_offsets(fake_ws):
     res = suggest(fake_ws, text="Anthropic is valued at $380 billion", k=4)
     assert 1 <= len(res) <= 4
     assert [r.score for r in res] == sorted((r.score for r in res), reverse=True)
-    from factcheck.sources import get_source
+    from factcheck.services.sources import get_source
 
     for r in res:
         data = r.contract_json()
@@ -144,7 +136,8 @@ def test_match_cache_lives_in_the_user_cache_and_must_be_private(fake_ws, caplog
     others could have written is ignored and rebuilt."""
     import os
 
-    from factcheck.retrieve import _corpus_path, _ws_cache
+    from factcheck.search.archive_match import _corpus_path
+    from factcheck.search.state import ws_cache
 
     import_archive(fake_ws, ARCHIVE / "past_checks.csv")
     first = match(fake_ws, "Trump ordered every federal agency to stop using Anthropic", 2)
@@ -153,7 +146,7 @@ def test_match_cache_lives_in_the_user_cache_and_must_be_private(fake_ws, caplog
     assert not any(fake_ws.index_dir.rglob("*.pkl"))
     assert path.stat().st_mode & 0o077 == 0
     os.chmod(path, 0o666)  # as if anyone could have replaced it
-    _ws_cache(fake_ws).pop("match", None)  # a new process: load from disk
+    ws_cache(fake_ws).pop("match", None)  # a new process: load from disk
     again = match(fake_ws, "Trump ordered every federal agency to stop using Anthropic", 2)
     assert "writable by others; ignoring it" in caplog.text
     assert [m.archive_id for m in again] == [m.archive_id for m in first]

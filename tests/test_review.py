@@ -9,19 +9,10 @@ import types
 import pytest
 import sqlalchemy as sa
 
-from factcheck import review
+from factcheck.db.store import passages, sources, to_row, verdicts
 from factcheck.errors import ConflictError, InputError, NotFoundError
-from factcheck.models import (
-    Article,
-    Claim,
-    ClaimStatus,
-    ClaimType,
-    Passage,
-    Sentence,
-    Source,
-    Stance,
-)
-from factcheck.store import passages, sources, to_row, verdicts
+from factcheck.models import Article, Claim, ClaimStatus, ClaimType, Passage, Sentence, Source, Stance
+from factcheck.services import review
 
 TEXT = (
     "The company is valued at $380 billion. "
@@ -34,10 +25,10 @@ SOURCE_TEXT = "Official data show unemployment at 3.9% in May. Prices rose 2.1% 
 @pytest.fixture(autouse=True)
 def _claim_typing(monkeypatch):
     """Use the real claim typer when it exists; until then a stub (review.py imports it lazily)."""
-    if importlib.util.find_spec("factcheck.checkworthy") is None:
-        stub = types.ModuleType("factcheck.checkworthy")
+    if importlib.util.find_spec("factcheck.ml.checkworthy") is None:
+        stub = types.ModuleType("factcheck.ml.checkworthy")
         stub.classify_type = lambda text, values: ClaimType.quantity if values else ClaimType.other
-        monkeypatch.setitem(sys.modules, "factcheck.checkworthy", stub)
+        monkeypatch.setitem(sys.modules, "factcheck.ml.checkworthy", stub)
 
 
 def _spans(text: str) -> list[tuple[int, int]]:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from factcheck.ingest import Document
-from factcheck.sources import (
+from factcheck.io.readers import Document
+from factcheck.services.sources import (
     add_documents,
     add_sources,
     get_passages,
@@ -16,7 +16,7 @@ from factcheck.sources import (
     source_passages,
     split_passages,
 )
-from factcheck.text import split_sentences
+from factcheck.text.sentences import split_sentences
 
 from .conftest import REPO
 
@@ -74,7 +74,7 @@ def test_add_folder_with_manifest_twice_adds_nothing(fake_ws):
 
     again = add_sources(fake_ws, [SAMPLE_SOURCES])
     assert again.added == 0 and again.skipped == 6 and again.passages == 0
-    assert fake_ws.store.count(__import__("factcheck.store").store.passages) == first.passages
+    assert fake_ws.store.count(__import__("factcheck.db.store").db.store.passages) == first.passages
     listed = list_sources(fake_ws)
     assert len(listed) == 6 and all(r["passages"] > 0 for r in listed)
 

@@ -1,4 +1,4 @@
-from factcheck.speaker import Attributor, quote_regions
+from factcheck.text.speakers import Attributor, quote_regions
 
 
 def _attr(text, sentence):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from factcheck.db.store import Store, claims, meta
 from factcheck.errors import ConfigError, NotFoundError
 from factcheck.models import Article, Claim, ClaimType, KeyValue, Sentence, ValueKind
-from factcheck.store import Store, claims, meta
 
 
 def _article(text="The company is valued at $380 billion.", aid="a1"):

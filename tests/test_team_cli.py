@@ -7,16 +7,16 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from factcheck.cli import app
+from factcheck.cli.app import app
+from factcheck.db.store import Store
 from factcheck.models import Article, Claim
-from factcheck.store import Store
 
 
 @pytest.fixture
 def team_cli(settings, fake_model, monkeypatch, tmp_path):
-    import factcheck.embed
+    import factcheck.ml.embedder
 
-    monkeypatch.setattr(factcheck.embed, "load_model", lambda _name=None: fake_model)
+    monkeypatch.setattr(factcheck.ml.embedder, "load_model", lambda _name=None: fake_model)
     monkeypatch.chdir(tmp_path)
     db = settings.url.replace("postgresql+psycopg://", "postgresql://")  # the bare form users type
     base = ["--db", db, "--index-dir", str(settings.index_dir)]

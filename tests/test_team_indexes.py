@@ -7,10 +7,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from factcheck.embed import Embedder
-from factcheck.index import VectorIndex
+from factcheck.db.store import Store, claims
+from factcheck.ml.embedder import Embedder
 from factcheck.models import Article, Claim
-from factcheck.store import Store, claims
+from factcheck.search.faiss_index import VectorIndex
 from factcheck.workspace import INDEX_KINDS, Workspace
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factcheck.text import paragraph_span, split_compound, split_sentences, text_hash
+from factcheck.text.sentences import paragraph_span, split_compound, split_sentences, text_hash
 
 
 def _sents(text: str) -> list[str]:

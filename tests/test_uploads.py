@@ -9,8 +9,8 @@ import zlib
 import pytest
 
 from factcheck.errors import InputError
-from factcheck.ingest import Document
-from factcheck.uploads import check_upload, check_zip, read_upload, safe_upload_name
+from factcheck.io.readers import Document
+from factcheck.io.uploads import check_upload, check_zip, read_upload, safe_upload_name
 
 
 def make_pdf(texts: list[str], *, raw_stream: bytes | None = None, filters: str = "") -> bytes:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcheck.models import KeyValue, ValueKind
-from factcheck.values import extract_values, parse_money, values_conflict, values_equal
+from factcheck.text.values import extract_values, parse_money, values_conflict, values_equal
 
 
 def _one(text: str) -> KeyValue:

@@ -1,8 +1,8 @@
 import pytest
 
+from factcheck.db.store import claims
 from factcheck.errors import IndexStaleError
 from factcheck.models import Article, Claim, ClaimStatus
-from factcheck.store import claims
 
 
 def _add(ws, aid, texts):
@@ -52,7 +52,7 @@ def test_dismissed_claims_leave_the_index(fake_ws):
 
 
 def test_other_model_is_refused(fake_ws, settings, fake_model):
-    from factcheck.embed import Embedder
+    from factcheck.ml.embedder import Embedder
     from factcheck.workspace import Workspace
 
     _add(fake_ws, "a", ["The sky is green."])
@@ -83,8 +83,8 @@ def test_another_embedding_model_keeps_calibrated_scores(real_ws, settings, st_m
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.models import Dense
 
-    from factcheck.embed import Embedder
-    from factcheck.extract import extract_paths
+    from factcheck.ml.embedder import Embedder
+    from factcheck.services.extract import extract_paths
     from factcheck.workspace import Workspace
 
     # a genuinely different model: a perturbed copy of MiniLM's encoder + a 384 -> 128 projection
@@ -121,10 +121,10 @@ def test_another_embedding_model_keeps_calibrated_scores(real_ws, settings, st_m
 @pytest.mark.parametrize("threshold", [200_000, 2], ids=["flat", "hnsw"])
 def test_dismiss_updates_the_index_in_place(fake_ws, monkeypatch, threshold):
     """Dismissing claims removes their vectors without a rebuild (HNSW: tombstones)."""
-    import factcheck.index
+    import factcheck.search.faiss_index
     import factcheck.workspace
 
-    monkeypatch.setattr(factcheck.index, "HNSW_THRESHOLD", threshold)
+    monkeypatch.setattr(factcheck.search.faiss_index, "HNSW_THRESHOLD", threshold)
     monkeypatch.setattr(factcheck.workspace, "HNSW_THRESHOLD", threshold)
     saved = _add(fake_ws, "a", ["The sky is green.", "Taxes rose 5%.", "Exports fell by $3 billion.",
                                 "Wages grew 2% last year.", "The mayor resigned on Monday."])

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from factcheck.db import queries
 from factcheck.errors import FactcheckError, InputError
-from factcheck.extract import extract_document
-from factcheck.ingest import Document
-from factcheck.ui import components, queries, resources
+from factcheck.io.readers import Document
+from factcheck.io.uploads import read_upload
+from factcheck.services.extract import extract_document
+from factcheck.ui import components, resources
 from factcheck.ui.components import flash
 from factcheck.ui.review import add_claim_form
 from factcheck.ui.safe_html import block, esc, highlight, link, safe_url
-from factcheck.uploads import read_upload
 
 UPLOAD_TYPES = ["txt", "md", "html", "htm", "pdf", "jsonl", "csv"]
 

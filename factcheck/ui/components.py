@@ -7,10 +7,10 @@ from typing import Any
 
 import streamlit as st
 
-from ..errors import FactcheckError
-from ..workspace import Workspace
-from . import identity, resources
-from .safe_html import CSS, md
+from factcheck.errors import FactcheckError
+from factcheck.ui import identity, resources
+from factcheck.ui.safe_html import CSS, md
+from factcheck.workspace import Workspace
 
 # Page files, relative to app.py (st.switch_page and AppTest.switch_page take these paths).
 PAGES = {
@@ -86,7 +86,7 @@ def open_claim(claim_id: int, order: list[int] | None = None) -> None:
 
 
 def status_label(status: str) -> str:
-    from .queries import STATUS_LABELS
+    from factcheck.db.queries import STATUS_LABELS
 
     return STATUS_LABELS.get(status, status)
 

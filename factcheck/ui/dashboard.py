@@ -11,7 +11,8 @@ import math
 
 import streamlit as st
 
-from factcheck.ui import components, queries
+from factcheck.db import queries
+from factcheck.ui import components
 
 SPECIAL = {"unverifiable", "not check-worthy", "not checkworthy"}
 

@@ -1,6 +1,6 @@
 """The evidence parts of the review page: linked passages, suggestions, checks, earlier checks.
 
-Suggestions and matches come from :mod:`factcheck.retrieve` and are cached per (claim text,
+Suggestions and matches come from :mod:`factcheck.search` and are cached per (claim text,
 index watermark), so re-rendering the page (after a link, a save, a widget change) does not
 search again; a new source or a new verdict changes the watermark and refreshes them.
 """
@@ -13,11 +13,12 @@ from typing import Any
 
 import streamlit as st
 
-from factcheck import review as rv
+from factcheck.db import queries
 from factcheck.errors import FactcheckError
 from factcheck.models import Claim, Stance
+from factcheck.services import review as rv
 from factcheck.ui import evidence_cache as cache
-from factcheck.ui import queries, resources
+from factcheck.ui import resources
 from factcheck.ui.safe_html import block, chips, esc, highlight, link, md
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def _suggestion_card(ws, claim: Claim, sugg: Any, reviewer: str, prefix: str, li
 
 
 def _linked(ws, claim: Claim, reviewer: str, links: list[Any], unlink_cb: Callable[..., None]) -> None:
-    from factcheck import sources as fc_sources
+    from factcheck.services import sources as fc_sources
 
     cid = int(claim.id)  # type: ignore[arg-type]
     st.subheader("Evidence", divider="gray")
@@ -154,7 +155,7 @@ def diff_html(ops: list[Any]) -> str:
 
 
 def render_checks(report: Any) -> None:
-    """Quote and number check results of :func:`factcheck.checks.check_claim`."""
+    """Quote and number check results of :func:`factcheck.services.checks.check_claim`."""
     if report is None or (not report.quotes and not report.numbers):
         return
     against = {"linked": "the linked evidence", "suggested": "the top suggestions",

@@ -1,12 +1,13 @@
 """Memoised evidence look-ups for the review page, and prefetching of the next claim.
 
-Suggestions (:func:`factcheck.retrieve.suggest`), earlier fact-checks
-(:func:`factcheck.retrieve.match`) and quote/number checks (:func:`factcheck.checks.check_claim`)
+Suggestions (:func:`factcheck.search.evidence.suggest`), earlier fact-checks
+(:func:`factcheck.search.archive_match.match`) and quote/number checks
+(:func:`factcheck.services.checks.check_claim`)
 are the slow part of showing a claim. Their results are kept per workspace, keyed by what they
 depend on — the claim text (or version) and a watermark of the rows searched — so a re-render
 after a click costs nothing, and any new source, archive entry or verdict changes the key.
 
-Earlier fact-checks include this desk's own verdicts; :func:`factcheck.retrieve.match` rebuilds
+Earlier fact-checks include this desk's own verdicts; :func:`factcheck.search.archive_match.match` rebuilds
 its matching corpus whenever any verdict changes, which is slow on a large archive. So the match
 key is the archive watermark plus a ``MATCH_REFRESH_S`` time bucket rather than the verdicts: a
 save does not trigger a rebuild on its own re-render, and colleagues' new verdicts show up as
@@ -27,8 +28,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from ..models import Claim
-from ..workspace import Workspace
+from factcheck.models import Claim
+from factcheck.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +80,14 @@ def memo(ws: Workspace) -> Memo:
 
 
 def passages_mark(ws: Workspace) -> str:
-    """The watermark of the passage indexes retrieve searches right now (its own cached state).
+    """The watermark of the passage indexes evidence search uses right now (its own cached state).
 
-    Using retrieve's mark rather than a fresh COUNT keeps the memo consistent with the results:
-    retrieve re-checks the database at most every few seconds (see its ``PASSAGE_RECHECK_S``).
+    Using the search's mark rather than a fresh COUNT keeps the memo consistent with the results:
+    the search re-checks the database at most every few seconds (see its ``PASSAGE_RECHECK_S``).
     """
-    from .. import retrieve
+    from factcheck.search.evidence import passage_lexicon
 
-    return str(retrieve.passage_lexicon(ws).mark)
+    return str(passage_lexicon(ws).mark)
 
 
 def matches_mark(ws: Workspace) -> str:
@@ -97,25 +98,25 @@ def matches_mark(ws: Workspace) -> str:
 def suggestions(ws: Workspace, claim: Claim, mark: str, *, text: str | None = None,
                 k: int = K_SUGGEST) -> list[Any]:
     """Suggested passages for the claim, or for free `text` (searched in the same sources)."""
-    from .. import retrieve
+    from factcheck.search import evidence
 
     if text is None:
         key = ("suggest", int(claim.id), claim.text, mark, k)  # type: ignore[arg-type]
-        return memo(ws).get(key, lambda: retrieve.suggest(ws, claim_id=int(claim.id), k=k))  # type: ignore[arg-type]
-    return memo(ws).get(("suggest-text", text, mark, k), lambda: retrieve.suggest(ws, text=text, k=k))
+        return memo(ws).get(key, lambda: evidence.suggest(ws, claim_id=int(claim.id), k=k))  # type: ignore[arg-type]
+    return memo(ws).get(("suggest-text", text, mark, k), lambda: evidence.suggest(ws, text=text, k=k))
 
 
 def earlier_checks(ws: Workspace, claim: Claim, mark: str, k: int = K_MATCH) -> list[Any]:
     """Earlier fact-checks (archive and this desk's verdicts) matching the claim."""
-    from .. import retrieve
+    from factcheck.search import archive_match
 
     key = ("match", int(claim.id), claim.text, mark, k)  # type: ignore[arg-type]
-    return memo(ws).get(key, lambda: retrieve.match(ws, int(claim.id), k=k))  # type: ignore[arg-type]
+    return memo(ws).get(key, lambda: archive_match.match(ws, int(claim.id), k=k))  # type: ignore[arg-type]
 
 
 def check_report(ws: Workspace, claim: Claim, mark: str, linked_ids: list[int]) -> Any:
     """Quote and number checks against the linked (else suggested) evidence."""
-    from .. import checks
+    from factcheck.services import checks
 
     key = ("checks", int(claim.id), claim.start, claim.end, claim.text, mark,  # type: ignore[arg-type]
            tuple(linked_ids))
@@ -124,7 +125,7 @@ def check_report(ws: Workspace, claim: Claim, mark: str, linked_ids: list[int]) 
 
 def warm(ws: Workspace, claim_id: int) -> None:
     """Compute everything the review page needs for a claim (errors are ignored)."""
-    from .. import review as rv
+    from factcheck.services import review as rv
 
     try:
         claim = ws.store.get_claim(claim_id)

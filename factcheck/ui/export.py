@@ -9,8 +9,9 @@ import functools
 
 import streamlit as st
 
-from factcheck import export as fc_export
-from factcheck.ui import components, identity, queries
+from factcheck.db import queries
+from factcheck.services import export as fc_export
+from factcheck.ui import components, identity
 from factcheck.ui.safe_html import safe_url
 
 

@@ -3,7 +3,7 @@
 Solo mode (SQLite, no ``FACTCHECK_AUTH``): the name defaults to the OS user and can be changed in
 the sidebar; it lasts for the browser session; the role is admin (everything allowed).
 
-Team mode (:func:`factcheck.auth.team_mode`): :func:`login_gate` (run by app.py before the
+Team mode (:func:`factcheck.services.auth.team_mode`): :func:`login_gate` (run by app.py before the
 navigation) shows streamlit-authenticator's login form and stops the page until the user logs
 in with a username and password from the users file (bcrypt hashes). The reviewer recorded in
 every event is then the login username, the role comes from the file, and the sidebar shows who
@@ -14,10 +14,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..auth import Identity, PermissionDenied, Role, load_users, role_of, solo_identity, team_mode
-from ..config import Settings, default_reviewer
-from ..errors import FactcheckError
-from .safe_html import md
+from factcheck.config import Settings, default_reviewer
+from factcheck.errors import FactcheckError
+from factcheck.services.auth import (
+    Identity,
+    PermissionDenied,
+    Role,
+    load_users,
+    role_of,
+    solo_identity,
+    team_mode,
+)
+from factcheck.ui.safe_html import md
 
 _STATE = "fc_reviewer"  # the name in use (plain session state, survives page switches)
 _WIDGET = "fc_reviewer_input"  # the sidebar text box
@@ -71,7 +79,7 @@ def current_reviewer() -> str:
 
 
 def can(action: str) -> bool:
-    """True when the current user's role allows `action` (see factcheck.auth.ACTIONS)."""
+    """True when the current user's role allows `action` (see factcheck.services.auth.ACTIONS)."""
     return current_identity().can(action)
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from factcheck.db import queries
 from factcheck.models import ClaimType
-from factcheck.ui import components, queries
+from factcheck.ui import components
 from factcheck.ui.components import PAGES
 
 MAX_ROWS = 5000

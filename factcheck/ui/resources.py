@@ -22,12 +22,12 @@ from pathlib import Path
 import streamlit as st
 from pydantic import ValidationError
 
-from ..config import Settings
-from ..errors import FactcheckError
-from ..ingest import expand_paths
-from ..store import articles
-from ..workspace import INDEX_KINDS, Workspace
-from .safe_html import md
+from factcheck.config import Settings
+from factcheck.db.store import articles
+from factcheck.errors import FactcheckError
+from factcheck.io.readers import expand_paths
+from factcheck.ui.safe_html import md
+from factcheck.workspace import INDEX_KINDS, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +97,10 @@ def _warm(ws: Workspace) -> None:
         log.exception("loading the embedding model failed")
         return
     try:
-        from .. import retrieve
+        from factcheck.search import archive_match, evidence
 
-        retrieve.passage_lexicon(ws)
-        retrieve.match_corpus(ws)
+        evidence.passage_lexicon(ws)
+        archive_match.match_corpus(ws)
     except Exception:  # noqa: BLE001 - the page builds them itself (and reports errors) if needed
         log.warning("warming the search indexes failed", exc_info=True)
 
@@ -142,14 +142,14 @@ def bootstrap(ws: Workspace) -> dict[str, int]:
                 bar.progress(min(seen[0] / max(len(files), 1), 1.0),
                              text=f"Extracting the sample articles: {seen[0]}/{len(files)}")
 
-            from ..extract import extract_paths
+            from factcheck.services.extract import extract_paths
 
             results = extract_paths(ws, [str(arts)], on_result=on_article)
             done["articles"] = sum(1 for r in results if not r.error and not r.skipped)
             errors += [r.error for r in results if r.error]
         srcs = data / "sources"
         if srcs.is_dir():
-            from ..sources import add_sources
+            from factcheck.services.sources import add_sources
 
             bar = st.progress(0.0, text="Adding the sample sources…")
             n = [0]
@@ -179,7 +179,7 @@ def bootstrap(ws: Workspace) -> dict[str, int]:
 
 def _import_archive_folder(ws: Workspace, folder: Path) -> tuple[int, list[str]]:
     """Import every archive file (CSV, ClaimReview JSON/JSON-LD/JSONL) in a folder."""
-    from ..archive import import_archive
+    from factcheck.services.archive import import_archive
 
     added, errors = 0, []
     for path in sorted(folder.iterdir()):

@@ -17,11 +17,12 @@ from typing import Any
 
 import streamlit as st
 
-from factcheck import review as rv
+from factcheck.db import queries
 from factcheck.errors import ConflictError, FactcheckError, InputError, NotFoundError
 from factcheck.models import Article, Claim, ClaimStatus
-from factcheck.text import paragraph_span
-from factcheck.ui import components, evidence, evidence_cache, identity, queries
+from factcheck.services import review as rv
+from factcheck.text.sentences import paragraph_span
+from factcheck.ui import components, evidence, evidence_cache, identity
 from factcheck.ui.components import PAGES, flash
 from factcheck.ui.safe_html import block, chips, esc, highlight, link, md
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from factcheck import sources as fc_sources
 from factcheck.errors import FactcheckError, InputError
-from factcheck.ingest import Document
+from factcheck.io.readers import Document
+from factcheck.io.uploads import read_upload
+from factcheck.services import sources as fc_sources
 from factcheck.ui import components, resources
 from factcheck.ui.components import flash
 from factcheck.ui.safe_html import block, esc, highlight, link, safe_url
-from factcheck.uploads import read_upload
 
 UPLOAD_TYPES = ["txt", "md", "html", "htm", "pdf"]
 

@@ -1,0 +1,64 @@
+"""The command line: a thin layer over the library. Each command is one library call.
+
+Library errors (:class:`factcheck.errors.FactcheckError`) become one clean line on stderr and
+their exit code (1, or 3 for a conflict); usage errors exit 2. Command groups live in their own
+modules and are registered here, explicitly, through the same ``register(app)`` hook each uses.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+
+from factcheck.cli import auth, claims, evidence, export, indexes
+from factcheck.cli.common import errors, fail
+from factcheck.config import Settings
+
+app = typer.Typer(
+    name="factcheck",
+    help="Fact-check annotation toolkit: extract claims, find evidence, record verdicts.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: str = typer.Option(None, "--db", envvar="FACTCHECK_DB",
+                           help="Database path or SQLAlchemy URL [default: ./factcheck.db]."),
+    index_dir: Path = typer.Option(None, "--index-dir", envvar="FACTCHECK_INDEX_DIR",
+                                   help="Folder of the FAISS indexes [default: ./indexes]."),
+    model: str = typer.Option(None, "--model", envvar="FACTCHECK_MODEL",
+                              help="sentence-transformers model name or path."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+) -> None:
+    """Global options, valid before any command."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    overrides = {k: v for k, v in {"db": db, "index_dir": index_dir, "model": model}.items() if v}
+    with errors():
+        try:
+            settings = Settings(**overrides)
+        except Exception as e:  # pydantic ValidationError of env values
+            raise fail(f"bad setting: {e}; check FACTCHECK_* variables") from e
+    ctx.obj = {"settings": settings}
+
+
+for _module in (claims, indexes, evidence, export, auth):
+    _module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,135 @@
+"""`extract`, `claims list` and `similar`: articles in, claims out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from factcheck.cli.common import emit_json, err, errors, out, workspace
+
+claims_app = typer.Typer(help="List stored claims.", no_args_is_help=True, rich_markup_mode=None)
+
+
+def extract(
+    ctx: typer.Context,
+    paths: list[str] = typer.Argument(..., help="Files, folders, or - for stdin."),
+    min_score: float = typer.Option(None, "--min-score", min=0.0, max=1.0,
+                                    help="Check-worthiness threshold (0 = every sentence)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per claim per line."),
+) -> None:
+    """Split articles into sentences, pick check-worthy claims, embed and index them."""
+    from factcheck.services.extract import claim_json, extract_paths
+
+    ws = workspace(ctx)
+    results: list[Any] = []
+    show = not as_json and err.is_terminal
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, disable=not show, transient=True,
+    ) as progress:
+        task = progress.add_task("extracting", total=None)
+        embedded = progress.add_task("sentences embedded", total=None)
+        claims_done = progress.add_task("claims", total=None)
+
+        def on_result(res: Any) -> None:
+            progress.advance(task)
+            progress.advance(claims_done, len(res.claims))
+            if res.error:
+                err.print(f"[red]error[/red] {res.error}", markup=True, highlight=False)
+
+        with errors():
+            results = extract_paths(
+                ws, paths, min_score=min_score, on_result=on_result,
+                on_embedded=lambda n: progress.advance(embedded, n),
+            )
+    if as_json:
+        for res in results:
+            for claim in res.claims:
+                emit_json(claim_json(claim))
+    else:
+        table = Table(title="Extraction")
+        for col in ("article", "title", "sentences", "claims", "by type", "status"):
+            table.add_column(col, overflow="fold")
+        for res in results:
+            if res.error:
+                continue
+            types = ", ".join(f"{k} {v}" for k, v in sorted(res.by_type.items()))
+            table.add_row(
+                res.article_id or "", (res.title or "")[:50], str(res.sentences),
+                str(len(res.claims)), types, "already stored" if res.skipped else "new",
+            )
+        out.print(table)
+        new = sum(1 for r in results if not r.error and not r.skipped)
+        skipped = sum(1 for r in results if r.skipped)
+        out.print(f"{new} new, {skipped} already stored (nothing re-embedded), "
+                  f"{sum(len(r.claims) for r in results if not r.error)} claims")
+    failed = [r for r in results if r.error]
+    if failed:
+        err.print(f"{len(failed)} of {len(results)} inputs failed", highlight=False)
+        raise typer.Exit(1)
+
+
+def claims_list(
+    ctx: typer.Context,
+    article: str = typer.Option(None, "--article", help="Only this article id."),
+    status: str = typer.Option(None, "--status", help="new, in_review, needs_second_review, done."),
+    min_score: float = typer.Option(None, "--min-score", min=0.0, max=1.0),
+    limit: int = typer.Option(None, "--limit", min=1),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """List stored claims."""
+    from factcheck.services.extract import claim_json
+
+    ws = workspace(ctx)
+    with errors():
+        found = ws.store.list_claims(
+            article_id=article, status=status, min_score=min_score, limit=limit
+        )
+    if as_json:
+        for c in found:
+            emit_json(claim_json(c))
+        return
+    table = Table()
+    for col in ("id", "article", "type", "score", "status", "claim"):
+        table.add_column(col, overflow="fold")
+    for c in found:
+        table.add_row(str(c.id), c.article_id[:18], c.type.value, f"{c.score:.2f}",
+                      c.status.value, c.text)
+    out.print(table)
+
+
+def similar(
+    ctx: typer.Context,
+    text: str = typer.Argument(..., help="Claim text to look for."),
+    k: int = typer.Option(5, "--k", min=1, help="How many claims."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """Stored claims most similar to TEXT."""
+    from factcheck.services.extract import similar_claims
+
+    ws = workspace(ctx)
+    with errors():
+        hits = similar_claims(ws, text, k)
+    if as_json:
+        for h in hits:
+            emit_json(h)
+        return
+    table = Table()
+    for col in ("claim_id", "score", "text"):
+        table.add_column(col, overflow="fold")
+    for h in hits:
+        table.add_row(str(h["claim_id"]), f"{h['score']:.3f}", h["text"])
+    out.print(table)
+
+
+claims_app.command("list")(claims_list)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `extract`, `claims` and `similar` to the factcheck app."""
+    app.command("extract")(extract)
+    app.add_typer(claims_app, name="claims")
+    app.command("similar")(similar)

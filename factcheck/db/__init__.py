@@ -1,0 +1,1 @@
+"""The database: schema derived from the pydantic models, migrations, and the queries over it."""

@@ -1,0 +1,477 @@
+"""SQL storage through SQLAlchemy 2 Core: the database is the source of truth.
+
+Tables are derived from the pydantic models in :mod:`factcheck.models` (one schema), so a
+field added to a model becomes a column. SQLite by default; PostgreSQL works through the same
+code (``--db postgresql://...``).
+"""
+
+from __future__ import annotations
+
+import logging
+import types
+import typing
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.engine import Connection, Engine
+
+from factcheck.errors import ConfigError, FactcheckError, NotFoundError
+from factcheck.models import (
+    SCHEMA_VERSION,
+    ArchiveCheck,
+    Article,
+    Claim,
+    ClaimStatus,
+    EvidenceLink,
+    Passage,
+    ReviewEvent,
+    Sentence,
+    Source,
+    Verdict,
+)
+
+log = logging.getLogger(__name__)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the zone otherwise)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def _sql_type(annotation: Any) -> tuple[sa.types.TypeEngine, bool]:
+    """Map a pydantic field annotation to (SQL type, nullable)."""
+    nullable = False
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        nullable = len(args) < len(typing.get_args(annotation))
+        annotation = args[0]
+        origin = typing.get_origin(annotation)
+    if origin in (list, dict) or annotation in (list, dict):
+        return sa.JSON(), nullable
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return sa.String(32), nullable
+    if annotation is bool:
+        return sa.Boolean(), nullable
+    if annotation is int:
+        return sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable
+    if annotation is float:
+        return sa.Float(), nullable
+    if annotation is datetime:
+        return UTCDateTime(), nullable
+    return sa.Text(), nullable
+
+
+def table_for(
+    model: type[BaseModel],
+    name: str,
+    metadata: sa.MetaData,
+    primary_key: Sequence[str],
+    *extra: sa.SchemaItem,
+    autoincrement: str | None = None,
+    foreign: dict[str, str] | None = None,
+) -> sa.Table:
+    """Build an SQLAlchemy table whose columns are the model's fields."""
+    foreign = foreign or {}
+    columns = []
+    for field_name, field in model.model_fields.items():
+        col_type, nullable = _sql_type(field.annotation)
+        args: list[Any] = [field_name, col_type]
+        if field_name in foreign:
+            args.append(sa.ForeignKey(foreign[field_name], ondelete="CASCADE"))
+        kwargs: dict[str, Any] = {"nullable": nullable and field_name not in primary_key}
+        if field_name in primary_key:
+            kwargs["primary_key"] = True
+            kwargs["autoincrement"] = field_name == autoincrement
+        columns.append(sa.Column(*args, **kwargs))
+    return sa.Table(name, metadata, *columns, *extra)
+
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+articles = table_for(Article, "articles", metadata, ["id"])
+sentences = table_for(
+    Sentence, "sentences", metadata, ["article_id", "index"], foreign={"article_id": "articles.id"}
+)
+claims = table_for(
+    Claim,
+    "claims",
+    metadata,
+    ["id"],
+    sa.UniqueConstraint("article_id", "start", "end", name="uq_claim_span"),
+    sa.Index("ix_claims_article", "article_id"),
+    sa.Index("ix_claims_status", "status"),
+    autoincrement="id",
+    foreign={"article_id": "articles.id"},
+)
+sources = table_for(Source, "sources", metadata, ["id"])
+passages = table_for(
+    Passage,
+    "passages",
+    metadata,
+    ["id"],
+    sa.UniqueConstraint("source_id", "start", "end", name="uq_passage_span"),
+    sa.Index("ix_passages_source", "source_id"),
+    autoincrement="id",
+    foreign={"source_id": "sources.id"},
+)
+evidence_links = table_for(
+    EvidenceLink,
+    "evidence_links",
+    metadata,
+    ["id"],
+    sa.UniqueConstraint("claim_id", "passage_id", name="uq_link"),
+    autoincrement="id",
+    foreign={"claim_id": "claims.id", "passage_id": "passages.id"},
+)
+verdicts = table_for(Verdict, "verdicts", metadata, ["claim_id"], foreign={"claim_id": "claims.id"})
+review_events = table_for(
+    ReviewEvent,
+    "review_events",
+    metadata,
+    ["id"],
+    sa.Index("ix_events_claim", "claim_id"),
+    autoincrement="id",
+)
+archive = table_for(
+    ArchiveCheck,
+    "archive",
+    metadata,
+    ["seq"],
+    sa.UniqueConstraint("id", name="uq_archive_id"),
+    autoincrement="seq",
+)
+embeddings = sa.Table(
+    "embeddings",
+    metadata,
+    sa.Column("model", sa.String(200), primary_key=True),
+    sa.Column("text_hash", sa.String(64), primary_key=True),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+)
+
+MODELS_BY_TABLE: dict[str, type[BaseModel]] = {
+    "articles": Article,
+    "sentences": Sentence,
+    "claims": Claim,
+    "sources": Source,
+    "passages": Passage,
+    "evidence_links": EvidenceLink,
+    "verdicts": Verdict,
+    "review_events": ReviewEvent,
+    "archive": ArchiveCheck,
+}
+
+
+def row_to(model: type[BaseModel], row: Any) -> Any:
+    """Build a model from a SQLAlchemy row mapping."""
+    return model.model_validate(dict(row._mapping))
+
+
+def to_row(record: BaseModel, *, drop_none_keys: Iterable[str] = ()) -> dict[str, Any]:
+    """A record as a column dict (enums as values, None primary keys dropped for autoincrement)."""
+    data = record.model_dump(mode="python")
+    for key, value in list(data.items()):
+        if isinstance(value, Enum):
+            data[key] = value.value
+    for key in drop_none_keys:
+        if data.get(key) is None:
+            data.pop(key, None)
+    return data
+
+
+def insert_ignoring_duplicates(conn: Connection, table: sa.Table) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL (plain insert elsewhere)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+    return sa.insert(table)
+
+
+def normalise_url(url: str) -> str:
+    """Pick the psycopg 3 driver for bare ``postgresql://`` / ``postgres://`` URLs.
+
+    SQLAlchemy would otherwise look for psycopg2, which factcheck does not install.
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+class Store:
+    """The factcheck database. One instance per process; thread-safe through the engine pool."""
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        url = normalise_url(url)
+        kwargs: dict[str, Any] = {}
+        if url.startswith("postgresql"):
+            kwargs["pool_pre_ping"] = True  # app servers outlive database restarts
+        try:
+            self.engine: Engine = sa.create_engine(url, future=True, **kwargs)
+        except ModuleNotFoundError as e:
+            raise ConfigError(
+                f"cannot open database {url!r}: the driver {e.name!r} is missing; for PostgreSQL "
+                "run `pip install 'factcheck[postgres]'` (psycopg 3)"
+            ) from e
+        except Exception as e:  # noqa: BLE001 - bad URLs of any kind
+            raise ConfigError(f"cannot open database {url!r}: {e}; check --db / FACTCHECK_DB") from e
+        self.url = url
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        if create:
+            self.create()
+
+    # -- schema -------------------------------------------------------------
+    def create(self) -> None:
+        """Migrate the database to the newest schema (Alembic) and check the schema version.
+
+        Cheap when the database is already at head (one query); see :mod:`factcheck.migrate`.
+        """
+        from factcheck.db.migrate import upgrade
+
+        shown = self.engine.url.render_as_string(hide_password=True)
+        try:
+            upgrade(self.engine)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as e:
+            raise ConfigError(f"cannot open database {shown}: {e.orig}; check --db") from e
+        with self.begin() as conn:
+            found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version"))
+            version = found.scalar()
+            if version is None:
+                conn.execute(sa.insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(version) > SCHEMA_VERSION:
+                raise ConfigError(
+                    f"database {shown} has schema version {version}, newer than this factcheck "
+                    f"({SCHEMA_VERSION}); upgrade factcheck"
+                )
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A transaction: committed on success, rolled back on any error."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        """Close all pooled connections."""
+        self.engine.dispose()
+
+    # -- articles, sentences, claims ----------------------------------------
+    def has_article(self, article_id: str) -> bool:
+        """True when an article with this id is stored."""
+        with self.engine.connect() as conn:
+            q = sa.select(articles.c.id).where(articles.c.id == article_id)
+            return conn.execute(q).first() is not None
+
+    def get_article(self, article_id: str) -> Article:
+        """The article with this id, or NotFoundError."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(articles).where(articles.c.id == article_id)).first()
+        if row is None:
+            raise NotFoundError(f"no article {article_id!r}; list them with `factcheck articles`")
+        return row_to(Article, row)
+
+    def list_articles(self) -> list[Article]:
+        """All articles, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(articles).order_by(articles.c.created_at, articles.c.id))
+            return [row_to(Article, r) for r in rows]
+
+    def save_extraction(
+        self, article: Article, sents: list[Sentence], new_claims: list[Claim]
+    ) -> list[Claim]:
+        """Store an article with its sentences and claims in one transaction; returns claims with ids."""
+        out: list[Claim] = []
+        with self.begin() as conn:
+            conn.execute(sa.insert(articles).values(to_row(article)))
+            if sents:
+                conn.execute(sa.insert(sentences), [to_row(s) for s in sents])
+            if new_claims:
+                # one multi-row INSERT ... RETURNING, ids in parameter order
+                stmt = sa.insert(claims).returning(claims.c.id, sort_by_parameter_order=True)
+                rows = [to_row(c, drop_none_keys=["id"]) for c in new_claims]
+                ids = [r[0] for r in conn.execute(stmt, rows)]
+                out = [c.model_copy(update={"id": i}) for c, i in zip(new_claims, ids)]
+        return out
+
+    def get_sentences(self, article_id: str) -> list[Sentence]:
+        """The sentences of an article in order."""
+        with self.engine.connect() as conn:
+            q = sa.select(sentences).where(sentences.c.article_id == article_id)
+            rows = conn.execute(q.order_by(sentences.c.index))
+            return [row_to(Sentence, r) for r in rows]
+
+    def get_claim(self, claim_id: int) -> Claim:
+        """The claim with this id, or NotFoundError."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(claims).where(claims.c.id == claim_id)).first()
+        if row is None:
+            raise NotFoundError(f"no claim {claim_id}; list ids with `factcheck claims list`")
+        return row_to(Claim, row)
+
+    def get_claims(self, ids: Iterable[int]) -> dict[int, Claim]:
+        """Claims by id (missing ids are left out)."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(claims).where(claims.c.id.in_(ids)))
+            return {r.id: row_to(Claim, r) for r in rows}
+
+    def list_claims(
+        self,
+        *,
+        article_id: str | None = None,
+        status: str | None = None,
+        include_dismissed: bool = False,
+        min_score: float | None = None,
+        limit: int | None = None,
+    ) -> list[Claim]:
+        """Claims filtered, ordered by article then position."""
+        q = sa.select(claims)
+        if article_id is not None:
+            q = q.where(claims.c.article_id == article_id)
+        if status is not None:
+            q = q.where(claims.c.status == status)
+        elif not include_dismissed:
+            q = q.where(claims.c.status != ClaimStatus.dismissed.value)
+        if min_score is not None:
+            q = q.where(claims.c.score >= min_score)
+        q = q.order_by(claims.c.article_id, claims.c.start, claims.c.end)
+        if limit is not None:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            return [row_to(Claim, r) for r in conn.execute(q)]
+
+    def count(self, table: sa.Table) -> int:
+        """Number of rows in a table."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0)
+
+    # -- index rows ---------------------------------------------------------
+    @staticmethod
+    def _index_columns(kind: str) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+        """The (id, text) columns an index of this kind is built from."""
+        if kind == "claims":
+            return claims.c.id, claims.c.text
+        if kind == "passages":
+            return passages.c.id, passages.c.text
+        if kind == "archive":
+            return archive.c.seq, archive.c.claim
+        raise FactcheckError(f"unknown index {kind!r}; use claims, passages or archive")
+
+    def index_rows(self, kind: str) -> list[tuple[int, str]]:
+        """(id, text) of the rows an index of this kind is built from, ordered by id."""
+        id_col, text_col = self._index_columns(kind)
+        q = sa.select(id_col, text_col).order_by(id_col)
+        if kind == "claims":
+            q = q.where(claims.c.status != ClaimStatus.dismissed.value)
+        with self.engine.connect() as conn:
+            return [(int(i), t) for i, t in conn.execute(q)]
+
+    def index_rows_by_id(self, kind: str, ids: Iterable[int]) -> list[tuple[int, str]]:
+        """(id, text) of these rows whatever their status (e.g. dismissed claims), ordered by id."""
+        id_col, text_col = self._index_columns(kind)
+        wanted = sorted(set(ids))
+        out: list[tuple[int, str]] = []
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                q = sa.select(id_col, text_col).where(id_col.in_(wanted[i : i + 500]))
+                out += [(int(r[0]), r[1]) for r in conn.execute(q)]
+        return sorted(out)
+
+    # -- embedding cache ----------------------------------------------------
+    def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Cached embeddings for these text hashes under this model."""
+        out: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(hashes))
+        with self.engine.connect() as conn:
+            for i in range(0, len(unique), 500):
+                chunk = unique[i : i + 500]
+                q = sa.select(embeddings.c.text_hash, embeddings.c.vector).where(
+                    embeddings.c.model == model, embeddings.c.text_hash.in_(chunk)
+                )
+                for h, blob in conn.execute(q):
+                    out[h] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def cache_vectors(self, model: str, items: dict[str, np.ndarray]) -> None:
+        """Store embeddings (ignores ones already cached)."""
+        if not items:
+            return
+        with self.begin() as conn:
+            have = set()
+            keys = list(items)
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                q = sa.select(embeddings.c.text_hash).where(
+                    embeddings.c.model == model, embeddings.c.text_hash.in_(chunk)
+                )
+                have.update(h for (h,) in conn.execute(q))
+            rows = [
+                {"model": model, "text_hash": h, "vector": np.asarray(v, np.float32).tobytes()}
+                for h, v in items.items()
+                if h not in have
+            ]
+            if rows:
+                # another process may cache the same text between our select and insert
+                conn.execute(insert_ignoring_duplicates(conn, embeddings), rows)
+
+    def watermark(self, kind: str) -> str:
+        """A cheap summary that changes whenever index rows change.
+
+        Claims: count, max id, sum of versions (every claim change bumps its version, whatever
+        the clock of the server that made it) and last update.
+        """
+        if kind == "claims":
+            q = sa.select(
+                sa.func.count(), sa.func.max(claims.c.id), sa.func.sum(claims.c.version),
+                sa.func.max(claims.c.updated_at),
+            ).where(claims.c.status != ClaimStatus.dismissed.value)
+        elif kind == "passages":
+            q = sa.select(sa.func.count(), sa.func.max(passages.c.id))
+        elif kind == "archive":
+            q = sa.select(sa.func.count(), sa.func.max(archive.c.seq))
+        else:
+            raise FactcheckError(f"unknown index {kind!r}; use claims, passages or archive")
+        with self.engine.connect() as conn:
+            return "|".join(str(v) for v in conn.execute(q).one())

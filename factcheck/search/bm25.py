@@ -1,0 +1,75 @@
+"""BM25 over (id, text) rows (``bm25s``, k1=0.9, b=0.4, the light stemmer and stop words of
+:mod:`factcheck.text.tokens`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from factcheck.text.tokens import tokenize
+
+if TYPE_CHECKING:
+    from factcheck.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+BM25_K1 = 0.9
+BM25_B = 0.4
+
+
+@dataclass
+class Bm25Index:
+    """A BM25 index over (id, text) rows, with its build watermark."""
+
+    mark: str
+    ids: np.ndarray
+    retriever: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, mark: str, rows: Sequence[tuple[Any, str]]) -> Bm25Index:
+        import bm25s
+
+        # bm25s sets its own logger to DEBUG on import; let the application's level decide
+        logging.getLogger("bm25s").setLevel(logging.NOTSET)
+
+        ids = np.asarray([int(r[0]) for r in rows], dtype=np.int64)
+        retriever = None
+        if rows:
+            retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+            corpus = [tokenize(t) or ["\x00"] for _, t in rows]
+            retriever.index(corpus, show_progress=False)
+        return cls(mark, ids, retriever)
+
+    def scores(self, text: str) -> np.ndarray:
+        """BM25 score of every row for a query."""
+        if self.retriever is None:
+            return np.zeros(0, np.float32)
+        toks = tokenize(text)
+        if not toks:
+            return np.zeros(len(self.ids), np.float32)
+        return np.asarray(self.retriever.get_scores(toks), dtype=np.float32)
+
+    def top(self, text: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(row positions, scores) of the n best rows with a positive score, best first."""
+        s = self.scores(text)
+        if not len(s):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        n = min(n, len(s))
+        part = np.argpartition(-s, n - 1)[:n]
+        part = part[np.argsort(-s[part], kind="stable")]
+        part = part[s[part] > 0]
+        return part, s[part]
+
+
+_caches: weakref.WeakKeyDictionary[Workspace, dict[str, Any]] = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+

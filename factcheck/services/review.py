@@ -1,0 +1,389 @@
+"""Review actions: link evidence, set verdicts, fix the extraction, and the history of a claim.
+
+Every action is one function, one transaction, and appends a :class:`ReviewEvent` (who, when,
+what). Saves use optimistic concurrency: each claim has a ``version``; a save that names the
+version it read (``expect_version``) fails with :class:`ConflictError` — showing the other
+reviewer's verdict — when someone else saved in between. Nothing is ever silently overwritten.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from factcheck.db.store import (
+    articles,
+    claims,
+    evidence_links,
+    passages,
+    review_events,
+    row_to,
+    to_row,
+    verdicts,
+)
+from factcheck.errors import ConflictError, FactcheckError, InputError, NotFoundError
+from factcheck.models import Claim, ClaimStatus, EvidenceLink, ReviewEvent, Stance, Verdict, utcnow
+from factcheck.text.sentences import strip_span
+
+if TYPE_CHECKING:
+    from factcheck.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+def _claim(conn: Connection, claim_id: int) -> Claim:
+    row = conn.execute(sa.select(claims).where(claims.c.id == claim_id)).first()
+    if row is None:
+        raise NotFoundError(f"no claim {claim_id}; list ids with `factcheck claims list`")
+    return row_to(Claim, row)
+
+
+def _event(conn: Connection, claim_id: int, kind: str, reviewer: str, **data: Any) -> None:
+    ev = ReviewEvent(claim_id=claim_id, kind=kind, reviewer=reviewer, data=data)
+    conn.execute(sa.insert(review_events).values(to_row(ev, drop_none_keys=["id"])))
+
+
+def _verdict(conn: Connection, claim_id: int) -> Verdict | None:
+    row = conn.execute(sa.select(verdicts).where(verdicts.c.claim_id == claim_id)).first()
+    return None if row is None else row_to(Verdict, row)
+
+
+def _bump(conn: Connection, claim: Claim, expect_version: int | None, **values: Any) -> int:
+    """Increment the claim version iff it is still the one expected; returns the new version."""
+    expected = claim.version if expect_version is None else expect_version
+    res = conn.execute(
+        sa.update(claims)
+        .where(claims.c.id == claim.id, claims.c.version == expected)
+        .values(version=expected + 1, updated_at=utcnow(), **values)
+    )
+    if res.rowcount != 1:
+        current = _claim(conn, claim.id)  # type: ignore[arg-type]
+        other = _verdict(conn, claim.id)  # type: ignore[arg-type]
+        raise ConflictError(conflict_message(current, other, expected))
+    return expected + 1
+
+
+def conflict_message(current: Claim, other: Verdict | None, expected: int) -> str:
+    """The one-line message of a lost update."""
+    who = f"{other.reviewer} saved verdict {other.label!r}" if other else "someone changed it"
+    return (
+        f"conflict: claim {current.id} is at version {current.version}, you read version "
+        f"{expected}; {who}. Reload the claim and re-apply your change"
+    )
+
+
+def parse_status(status: ClaimStatus | str) -> ClaimStatus:
+    """A ClaimStatus, or InputError listing the valid ones."""
+    try:
+        return ClaimStatus(status)
+    except ValueError:
+        names = ", ".join(s.value for s in ClaimStatus)
+        raise InputError(f"unknown status {status!r}; use one of: {names}") from None
+
+
+def check_label(ws: Workspace, label: str) -> str:
+    """The verdict label as spelled on the configured scale (case-insensitive match)."""
+    scale = ws.settings.verdict_scale()
+    for item in scale:
+        if item.casefold() == label.strip().casefold():
+            return item
+    raise InputError(f"unknown verdict {label!r}; use one of: {', '.join(scale)}")
+
+
+def link_evidence(
+    ws: Workspace,
+    claim_id: int,
+    passage_id: int,
+    stance: Stance | str,
+    reviewer: str,
+    note: str | None = None,
+) -> EvidenceLink:
+    """Link a passage to a claim with a stance (re-linking updates stance and note)."""
+    with ws.store.begin() as conn:
+        return _link(conn, claim_id, passage_id, stance, reviewer, note)
+
+
+def _link(
+    conn: Connection, claim_id: int, passage_id: int, stance: Stance | str, reviewer: str,
+    note: str | None = None,
+) -> EvidenceLink:
+    try:
+        stance = Stance(stance)
+    except ValueError:
+        raise InputError(f"unknown stance {stance!r}; use supports, refutes or context") from None
+    _claim(conn, claim_id)
+    if conn.execute(sa.select(passages.c.id).where(passages.c.id == passage_id)).first() is None:
+        raise NotFoundError(f"no passage {passage_id}; find ids with `factcheck suggest`")
+    q = sa.select(evidence_links).where(
+        evidence_links.c.claim_id == claim_id, evidence_links.c.passage_id == passage_id
+    )
+    row = conn.execute(q).first()
+    link = EvidenceLink(
+        claim_id=claim_id, passage_id=passage_id, stance=stance, note=note, reviewer=reviewer
+    )
+    if row is None:
+        res = conn.execute(sa.insert(evidence_links).values(to_row(link, drop_none_keys=["id"])))
+        link = link.model_copy(update={"id": res.inserted_primary_key[0]})
+    else:
+        conn.execute(
+            sa.update(evidence_links)
+            .where(evidence_links.c.id == row.id)
+            .values(stance=stance.value, note=note, reviewer=reviewer, created_at=link.created_at)
+        )
+        link = link.model_copy(update={"id": row.id})
+    _event(conn, claim_id, "link", reviewer, passage_id=passage_id, stance=stance.value, note=note)
+    return link
+
+
+def unlink_evidence(ws: Workspace, claim_id: int, passage_id: int, reviewer: str) -> None:
+    """Remove an evidence link (recorded in the history)."""
+    with ws.store.begin() as conn:
+        res = conn.execute(
+            sa.delete(evidence_links).where(
+                evidence_links.c.claim_id == claim_id, evidence_links.c.passage_id == passage_id
+            )
+        )
+        if res.rowcount == 0:
+            raise NotFoundError(f"claim {claim_id} has no link to passage {passage_id}")
+        _event(conn, claim_id, "unlink", reviewer, passage_id=passage_id)
+
+
+def links_for(ws: Workspace, claim_id: int) -> list[EvidenceLink]:
+    """The evidence links of a claim, oldest first."""
+    with ws.store.engine.connect() as conn:
+        q = sa.select(evidence_links).where(evidence_links.c.claim_id == claim_id)
+        return [row_to(EvidenceLink, r) for r in conn.execute(q.order_by(evidence_links.c.id))]
+
+
+def get_verdict(ws: Workspace, claim_id: int) -> Verdict | None:
+    """The current verdict of a claim, if any."""
+    with ws.store.engine.connect() as conn:
+        return _verdict(conn, claim_id)
+
+
+def set_verdict(
+    ws: Workspace,
+    claim_id: int,
+    label: str,
+    reviewer: str,
+    rationale: str = "",
+    *,
+    expect_version: int | None = None,
+    links: Sequence[tuple[int, Stance | str]] = (),
+    status: ClaimStatus | str = ClaimStatus.done,
+) -> Verdict:
+    """Record a verdict (the app's save button and `factcheck review`).
+
+    With `expect_version`, raises ConflictError if the claim changed since that version.
+    `links` are (passage_id, stance) pairs linked in the same save.
+    """
+    label = check_label(ws, label)
+    status = parse_status(status)
+    with ws.store.begin() as conn:
+        claim = _claim(conn, claim_id)
+        version = _bump(conn, claim, expect_version, status=status.value)
+        for passage_id, stance in links:
+            _link(conn, claim_id, passage_id, stance, reviewer)
+        verdict = Verdict(
+            claim_id=claim_id, label=label, rationale=rationale, reviewer=reviewer, version=version
+        )
+        conn.execute(sa.delete(verdicts).where(verdicts.c.claim_id == claim_id))
+        conn.execute(sa.insert(verdicts).values(to_row(verdict)))
+        _event(conn, claim_id, "verdict", reviewer, label=label, rationale=rationale,
+               version=version, status=status.value)
+    return verdict
+
+
+def set_status(
+    ws: Workspace, claim_id: int, status: ClaimStatus | str, reviewer: str,
+    *, expect_version: int | None = None,
+) -> Claim:
+    """Move a claim through the workflow (new, in_review, needs_second_review, done, dismissed)."""
+    status = parse_status(status)
+    with ws.store.begin() as conn:
+        claim = _claim(conn, claim_id)
+        _bump(conn, claim, expect_version, status=status.value)
+        _event(conn, claim_id, "status", reviewer, status=status.value, previous=claim.status.value)
+        return _claim(conn, claim_id)
+
+
+def dismiss_claim(ws: Workspace, claim_id: int, reviewer: str, reason: str = "") -> Claim:
+    """Mark an extracted sentence as not a claim (kept, hidden from the queue and index)."""
+    claim = set_status(ws, claim_id, ClaimStatus.dismissed, reviewer)
+    if reason:
+        with ws.store.begin() as conn:
+            _event(conn, claim_id, "note", reviewer, note=reason)
+    return claim
+
+
+def _span_claim(
+    conn: Connection, article_id: str, start: int, end: int
+) -> tuple[str, int, int]:
+    """(article text, start, end) with the span checked and stripped of surrounding whitespace."""
+    row = conn.execute(sa.select(articles.c.text).where(articles.c.id == article_id)).first()
+    if row is None:
+        raise NotFoundError(f"no article {article_id!r}")
+    text = row.text
+    if not (0 <= start < end <= len(text)):
+        raise InputError(f"span {start}:{end} is outside the article (length {len(text)})")
+    s, e = strip_span(text, start, end)
+    if s == e:
+        raise InputError(f"span {start}:{end} holds only whitespace; pick some text")
+    return text, s, e
+
+
+def _new_claim_from_span(
+    conn: Connection, ws: Workspace, article_text: str, article_id: str, start: int, end: int,
+    origin: str, score: float = 0.0, speaker: str | None = None,
+) -> Claim:
+    from factcheck.ml.checkworthy import classify_type
+    from factcheck.text.values import extract_values
+
+    start, end = strip_span(article_text, start, end)
+    text = article_text[start:end]
+    values = extract_values(text, start)
+    sent_row = conn.execute(
+        sa.text(
+            "SELECT \"index\" FROM sentences WHERE article_id = :a AND start <= :s "
+            "ORDER BY start DESC LIMIT 1"
+        ),
+        {"a": article_id, "s": start},
+    ).first()
+    claim = Claim(
+        article_id=article_id,
+        sentence_index=int(sent_row[0]) if sent_row else 0,
+        start=start,
+        end=end,
+        text=text,
+        type=classify_type(text, values),
+        score=score,
+        speaker=speaker,
+        key_values=values,
+        origin=origin,
+    )
+    dup = conn.execute(
+        sa.select(claims).where(
+            claims.c.article_id == article_id, claims.c.start == start, claims.c.end == end
+        )
+    ).first()
+    if dup is not None:
+        existing = row_to(Claim, dup)
+        if existing.status is ClaimStatus.dismissed:
+            conn.execute(
+                sa.update(claims).where(claims.c.id == existing.id).values(
+                    status=ClaimStatus.new.value, version=existing.version + 1, updated_at=utcnow()
+                )
+            )
+            return existing.model_copy(update={"status": ClaimStatus.new})
+        raise InputError(f"claim {existing.id} already covers {start}:{end}; edit it instead")
+    res = conn.execute(sa.insert(claims).values(to_row(claim, drop_none_keys=["id"])))
+    return claim.model_copy(update={"id": res.inserted_primary_key[0]})
+
+
+def add_claim(ws: Workspace, article_id: str, start: int, end: int, reviewer: str) -> Claim:
+    """Add a claim the extractor missed, from any span of the article."""
+    with ws.store.begin() as conn:
+        text, start, end = _span_claim(conn, article_id, start, end)
+        claim = _new_claim_from_span(conn, ws, text, article_id, start, end, "manual")
+        _event(conn, claim.id, "add", reviewer, start=claim.start, end=claim.end)  # type: ignore[arg-type]
+    return claim
+
+
+def edit_claim(
+    ws: Workspace, claim_id: int, reviewer: str, start: int, end: int,
+    *, expect_version: int | None = None,
+) -> Claim:
+    """Move a claim's span (its text is always the article text of the new span)."""
+    with ws.store.begin() as conn:
+        return _edit(conn, claim_id, reviewer, start, end, expect_version)
+
+
+def _edit(
+    conn: Connection, claim_id: int, reviewer: str, start: int, end: int,
+    expect_version: int | None = None,
+) -> Claim:
+    from factcheck.ml.checkworthy import classify_type
+    from factcheck.text.values import extract_values
+
+    claim = _claim(conn, claim_id)
+    article_text, start, end = _span_claim(conn, claim.article_id, start, end)
+    text = article_text[start:end]
+    values = extract_values(text, start)
+    try:
+        _bump(
+            conn, claim, expect_version, start=start, end=end, text=text,
+            key_values=[v.model_dump(mode="json") for v in values],
+            type=classify_type(text, values).value, origin="edited",
+        )
+    except sa.exc.IntegrityError:
+        raise InputError(f"another claim already covers {start}:{end}") from None
+    _event(conn, claim_id, "edit", reviewer, old={"start": claim.start, "end": claim.end,
+           "text": claim.text}, new={"start": start, "end": end, "text": text})
+    return _claim(conn, claim_id)
+
+
+def split_claim(ws: Workspace, claim_id: int, at: Sequence[int], reviewer: str) -> list[Claim]:
+    """Split a compound claim at absolute offsets; the original becomes the first part."""
+    claim = ws.store.get_claim(claim_id)
+    cuts = sorted(set(at))
+    if not cuts or any(not (claim.start < c < claim.end) for c in cuts):
+        raise InputError(
+            f"split points must lie inside the claim ({claim.start + 1}..{claim.end - 1})"
+        )
+    bounds = [claim.start, *cuts, claim.end]
+    parts = list(zip(bounds[:-1], bounds[1:]))
+    with ws.store.begin() as conn:  # one transaction: a failed part leaves the claim as it was
+        out = [_edit(conn, claim_id, reviewer, *parts[0])]
+        text = conn.execute(
+            sa.select(articles.c.text).where(articles.c.id == claim.article_id)
+        ).scalar_one()
+        for a, b in parts[1:]:
+            if not text[a:b].strip():
+                continue
+            new = _new_claim_from_span(conn, ws, text, claim.article_id, a, b, "split",
+                                       score=claim.score, speaker=claim.speaker)
+            out.append(new)
+            _event(conn, new.id, "split", reviewer, parent=claim_id)  # type: ignore[arg-type]
+        _event(conn, claim_id, "split", reviewer, parts=[[c.start, c.end] for c in out])
+    return out
+
+
+def history(ws: Workspace, claim_id: int) -> list[ReviewEvent]:
+    """Every change to a claim, oldest first."""
+    ws.store.get_claim(claim_id)
+    with ws.store.engine.connect() as conn:
+        q = sa.select(review_events).where(review_events.c.claim_id == claim_id)
+        return [row_to(ReviewEvent, r) for r in conn.execute(q.order_by(review_events.c.id))]
+
+
+def parse_link(spec: str) -> tuple[int, Stance]:
+    """Parse ``PASSAGE_ID:stance`` (the CLI's --link)."""
+    pid, _, stance = spec.partition(":")
+    try:
+        return int(pid), Stance(stance or "supports")
+    except ValueError:
+        raise InputError(
+            f"bad --link {spec!r}; write PASSAGE_ID:supports|refutes|context"
+        ) from None
+
+
+__all__ = [
+    "FactcheckError",
+    "add_claim",
+    "check_label",
+    "dismiss_claim",
+    "edit_claim",
+    "get_verdict",
+    "history",
+    "link_evidence",
+    "links_for",
+    "parse_link",
+    "set_status",
+    "set_verdict",
+    "split_claim",
+    "unlink_evidence",
+]
