@@ -2,32 +2,50 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 
-.PHONY: setup run extract test lint bench clean
+.PHONY: setup run dev extract test check lint lock bench clean
 
 setup: $(STAMP)
 
-# torch==2.13.0 (CPU build) first, or pip pulls a multi-GB CUDA build for sentence-transformers.
-$(STAMP): pyproject.toml
+# Exact versions with hashes from the lock (torch's CPU build among them, so pip never pulls a
+# multi-GB CUDA build), then the package itself without dependencies.
+$(STAMP): pyproject.toml $(LOCK)
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes -r $(LOCK)
+	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
 # The main job: the review app on the sample data (extracted and indexed on first start).
 run: setup
-	$(VENV)/bin/streamlit run app.py --server.headless true --browser.gatherUsageStats false
+	$(VENV)/bin/streamlit run app.py
+
+# Like run, but reloads pages when their source changes (the file watcher is off for `run`).
+dev: setup
+	$(VENV)/bin/streamlit run app.py --server.fileWatcherType auto --server.runOnSave true
 
 extract: setup
 	$(VENV)/bin/factcheck extract sample_data/articles/
 
-test: setup
-	$(PY) -m ruff check factcheck tests bench scripts app.py
+# The whole suite: what CI runs.
+test: lint
 	$(PY) -m pytest -q
+
+# The fast loop: lint, the import layers, and every test that needs neither the real model nor a browser.
+check: lint
+	$(PY) -m pytest -q -m "not slow" -p no:randomly
 
 lint: setup
 	$(PY) -m ruff check factcheck tests bench scripts app.py
+	$(VENV)/bin/lint-imports --no-cache
+
+# Refresh the lock from pyproject.toml (latest releases within its bounds), for Python 3.11 on Linux x86_64.
+lock: setup
+	$(PY) -m pip install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra postgres \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  --override requirements/torch-cpu.txt --find-links /opt/wheels \
+	  --generate-hashes --no-header --annotation-style split -o $(LOCK)
 
 clean:
 	rm -rf $(VENV) factcheck.db* indexes/claims indexes/passages indexes/archive
