@@ -75,15 +75,21 @@ class Workspace:
     def sentence_scores(
         self, texts: list[str], on_batch: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        """Check-worthiness of each text.
+        """Check-worthiness of each text (see :meth:`score_and_embed`)."""
+        return self.score_and_embed(texts, on_batch)[0]
+
+    def score_and_embed(
+        self, texts: list[str], on_batch: Callable[[int], None] | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Check-worthiness of each text, and the embeddings the same pass produced.
 
         One forward pass per new text feeds both the scorer (pooled hidden states) and the
-        embedding cache (the sentence embedding the claim index uses). When the configured
-        embedding model is not the one the scorer was trained on, the scorer's own model scores
-        and the index model later embeds only the claims, so scores stay calibrated whatever
-        model the indexes use. Scores are
-        remembered in memory, so a batch can score a whole group of articles in full model
-        batches first. ``on_batch(n)`` reports each model batch (progress bars).
+        embedding cache (the sentence embedding the claim index uses). Returns the scores and
+        ``{text hash: vector}`` for the texts embedded now by the index model (empty when the
+        configured embedding model is not the one the scorer was trained on: the scorer's own
+        model then scores, and the index model embeds only the claims, so scores stay calibrated
+        whatever model the indexes use). Scores are remembered in memory; ``on_batch(n)`` reports
+        each model batch (progress bars).
         """
         from factcheck.text.sentences import text_hash
 
@@ -93,15 +99,18 @@ class Workspace:
             self._scores.clear()
         scorer, model = self.scorer, self.scoring_embedder
         items = list(todo.items())
+        vectors: dict[str, np.ndarray] = {}
         for i in range(0, len(items), SCORE_CHUNK):  # bounded memory for hidden states
-            chunk = [t for _, t in items[i : i + SCORE_CHUNK]]
+            part = items[i : i + SCORE_CHUNK]
+            chunk = [t for _, t in part]
             if model is self.embedder:  # one pass: the embeddings are cached for the claim index
-                _, states = model.embed_with_states(chunk, scorer.layers, on_batch)
-            else:  # the index model embeds only the claims, when the index syncs
+                vecs, states = model.embed_with_states(chunk, scorer.layers, on_batch)
+                vectors.update((h, v) for (h, _), v in zip(part, vecs))
+            else:  # the index model embeds only the claims
                 _, states = model.encode_with_states(chunk, scorer.layers, on_batch)
             scores = scorer.score(chunk, states)
-            self._scores.update((h, float(x)) for (h, _), x in zip(items[i : i + SCORE_CHUNK], scores))
-        return np.array([self._scores[h] for h in hashes], dtype=np.float32)
+            self._scores.update((h, float(x)) for (h, _), x in zip(part, scores))
+        return np.array([self._scores[h] for h in hashes], dtype=np.float32), vectors
 
     @property
     def scoring_embedder(self) -> Embedder:
@@ -138,12 +147,21 @@ class Workspace:
             return np.zeros((0, 0), np.float32)
         return np.vstack(out)
 
-    def rebuild_index(self, kind: str, progress: Progress | None = None) -> VectorIndex:
-        """Rebuild one index from the database (embeddings come from the cache when present)."""
+    def rebuild_index(
+        self, kind: str, progress: Progress | None = None, *, known: dict[int, np.ndarray] | None = None
+    ) -> VectorIndex:
+        """Rebuild one index from the database (embeddings come from the cache when present).
+
+        ``known`` (row id -> embedding) are vectors the caller has in hand: used as they are.
+        """
+        known = known or {}
         with self._lock:
             mark = self.store.watermark(kind)  # before the rows: a later change shows as a new mark
             rows = self.store.index_rows(kind)
-            vecs = self._vectors([t for _, t in rows], progress)
+            vecs = self._vectors([t for i, t in rows if i not in known], progress)
+            if known and rows:
+                computed = iter(vecs)
+                vecs = np.vstack([known[i] if i in known else next(computed) for i, _ in rows])
             idx = VectorIndex.build(
                 self.index_dir, kind, self.model_name, [i for i, _ in rows], vecs, fingerprint(rows)
             )
@@ -155,17 +173,21 @@ class Workspace:
             return idx
 
     def sync_index(
-        self, kind: str, progress: Progress | None = None, *, building: bool = False
+        self, kind: str, progress: Progress | None = None, *, building: bool = False,
+        vectors: dict[int, np.ndarray] | None = None,
     ) -> VectorIndex:
         """Bring an index up to date with the database: add new rows, else rebuild.
 
         ``building=True`` (extract, sources add, archive import) says the caller just added the
         rows: a missing index is then the first build, logged as information, not a warning.
+        ``vectors`` (row id -> embedding) are what the caller just computed for its new rows:
+        they go straight into the index instead of being read back from the cache.
         """
-        return self._sync(kind, progress, building=building)[0]
+        return self._sync(kind, progress, building=building, vectors=vectors)[0]
 
     def _sync(
-        self, kind: str, progress: Progress | None = None, *, building: bool = False
+        self, kind: str, progress: Progress | None = None, *, building: bool = False,
+        vectors: dict[int, np.ndarray] | None = None,
     ) -> tuple[VectorIndex, str]:
         """sync_index, also saying what it did: "ok", "updated" (rows added) or "rebuilt"."""
         with self._lock:
@@ -188,14 +210,14 @@ class Workspace:
                 if idx.fingerprint == fp:
                     self._indexes[kind] = (mark, idx)
                     return idx, "ok"
-                if self._update_in_place(kind, idx, rows, fp, progress):
+                if self._update_in_place(kind, idx, rows, fp, progress, vectors or {}):
                     self._indexes[kind] = (mark, idx)
                     return idx, "updated"
-        return self.rebuild_index(kind, progress), "rebuilt"
+        return self.rebuild_index(kind, progress, known=vectors), "rebuilt"
 
     def _update_in_place(
         self, kind: str, idx: VectorIndex, rows: list[tuple[int, str]], fp: str,
-        progress: Progress | None,
+        progress: Progress | None, known: dict[int, np.ndarray],
     ) -> bool:
         """Bring `idx` to `rows` by adding new rows and removing gone ones, if that is safe.
 
@@ -222,7 +244,10 @@ class Workspace:
         new = [r for r in rows if r[0] not in have]
         if not idx.can_add([i for i, _ in new]):
             return False  # a tombstoned id is back (e.g. a claim restored): rebuild
-        vecs = self._vectors([t for _, t in new], progress)
+        vecs = self._vectors([t for i, t in new if i not in known], progress)
+        if known and new:
+            computed = iter(vecs)
+            vecs = np.vstack([known[i] if i in known else next(computed) for i, _ in new])
         idx.remove(sorted(gone), fp)
         idx.add([i for i, _ in new], vecs, fp)
         idx.save()

@@ -126,3 +126,51 @@ def test_boilerplate_rules():
     assert is_boilerplate("Ban comes as Anthropic plans an IPO", "Ban comes as Anthropic plans an IPO")
     line = "He said there would be a six-month phaseout."
     assert not is_boilerplate(line, line)
+
+
+def test_extract_runs_forward(tmp_path, st_model, monkeypatch):
+    """Each document is split once, its sentences go through the model once (scores and
+    embeddings from the same pass), and the claim vectors reach the index without being read
+    back from the embedding cache."""
+    import numpy as np
+
+    import factcheck.services.extract as extract_mod
+    from factcheck.config import Settings
+    from factcheck.db.store import Store
+    from factcheck.ml.embedder import Embedder
+    from factcheck.search.faiss_index import VectorIndex
+    from factcheck.text.sentences import split_sentences
+    from factcheck.workspace import Workspace
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    text = SAMPLE_ARTICLE.read_text()
+    (articles / "a.txt").write_text(text)
+    (articles / "b.txt").write_text(text.replace("Anthropic", "Acme"))
+    settings = Settings(db=str(tmp_path / "fc.db"), index_dir=tmp_path / "indexes")
+    store = Store(settings.url)
+    ws = Workspace(settings, store=store, embedder=Embedder(None, store, loader=lambda _n: st_model))
+    splits: list[int] = []
+    monkeypatch.setattr(extract_mod, "split_sentences",
+                        lambda t: splits.append(len(t)) or split_sentences(t))
+    cache_reads: list[int] = []
+    real_cached = store.cached_vectors
+    monkeypatch.setattr(store, "cached_vectors",
+                        lambda m, hs: cache_reads.append(len(hs)) or real_cached(m, hs))
+
+    results = extract_paths(ws, [str(articles)])
+    assert splits == [len(text), len(text.replace("Anthropic", "Acme"))]  # one split per document
+    claims = [c for r in results for c in r.claims]
+    n_sentences = sum(r.sentences for r in results)
+    distinct_claims = {c.text for c in claims}
+    parts = distinct_claims - {s.text for r in results for s in store.get_sentences(r.article_id)}
+    # the model saw every distinct sentence once, plus the compound parts that are not sentences
+    assert ws.embedder.encoded <= n_sentences + len(parts)
+    # only the compound parts were looked up in the cache (one call), never the whole sentences
+    assert sum(cache_reads) == len(parts)
+    idx = VectorIndex.load(settings.index_dir, "claims")
+    assert sorted(idx.ids().tolist()) == sorted(c.id for c in claims)
+    vec = np.asarray(st_model.encode([claims[0].text], normalize_embeddings=True), np.float32)
+    _, ids = idx.search(vec, 1)
+    assert int(ids[0][0]) in {c.id for c in claims if c.text == claims[0].text}
+    store.dispose()

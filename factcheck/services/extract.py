@@ -18,7 +18,9 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from factcheck.errors import FactcheckError, InputError
 from factcheck.io.readers import Document, read_paths
@@ -58,6 +60,7 @@ class ArticleResult:
     claims: list[Claim] = field(default_factory=list)
     skipped: bool = False
     error: str | None = None
+    vectors: dict[int, Any] = field(default_factory=dict, repr=False)  # claim id -> embedding
 
     @property
     def by_type(self) -> Counter:
@@ -87,18 +90,26 @@ def _quoted_words(start: int, end: int, regions: list[tuple[int, int]], text: st
 def analyse(
     article_id: str,
     text: str,
-    scores_for: Callable[[list[str]], Sequence[float]],
+    scores_for: Callable[[list[str]], Sequence[float]] | None,
     min_score: float,
+    *,
+    spans: list[tuple[int, int]] | None = None,
+    scores: Sequence[float] | None = None,
 ) -> tuple[list[Sentence], list[Claim]]:
     """Split, score and pick claims of one text (nothing is stored).
 
-    ``scores_for(texts)`` gives each sentence's check-worthiness (``Workspace.sentence_scores``).
+    ``scores_for(texts)`` gives each sentence's check-worthiness (``Workspace.sentence_scores``);
+    a caller that has already split and scored the text passes ``spans`` and ``scores`` instead.
     """
-    spans = split_sentences(text)
+    if spans is None:
+        spans = split_sentences(text)
     texts = [text[s:e] for s, e in spans]
     if not spans:
         return [], []
-    scores = [float(x) for x in scores_for(texts)]
+    if scores is None:
+        assert scores_for is not None, "give scores_for or scores"
+        scores = scores_for(texts)
+    scores = [float(x) for x in scores]
     sentences = [
         Sentence(article_id=article_id, index=i, start=s, end=e, text=t, score=round(sc, 4))
         for i, ((s, e), t, sc) in enumerate(zip(spans, texts, scores))
@@ -182,18 +193,80 @@ def extract_document(
     ws: Workspace, doc: Document, *, min_score: float | None = None
 ) -> ArticleResult:
     """Extract and store one document (already-stored ids are skipped, nothing re-embedded)."""
-    article = to_article(doc)
-    result = ArticleResult(origin=doc.origin, article_id=article.id, title=article.title)
-    if ws.store.has_article(article.id):
-        result.skipped = True
-        result.sentences = len(ws.store.get_sentences(article.id))
-        result.claims = ws.store.list_claims(article_id=article.id, include_dismissed=True)
-        return result
-    threshold = ws.min_score(min_score)
-    sents, claims = analyse(article.id, article.text, ws.sentence_scores, threshold)
-    result.sentences = len(sents)
-    result.claims = ws.store.save_extraction(article, sents, claims)
+    result = _extract_group(ws, [doc], min_score)[0]
+    if not result.skipped and not result.error:
+        ws.sync_index("claims", building=True, vectors=result.vectors)
+    result.vectors = {}
     return result
+
+
+def _stored(ws: Workspace, doc: Document) -> ArticleResult:
+    article_id = doc.content_id()
+    return ArticleResult(
+        origin=doc.origin, article_id=article_id, title=doc.title, skipped=True,
+        sentences=len(ws.store.get_sentences(article_id)),
+        claims=ws.store.list_claims(article_id=article_id, include_dismissed=True),
+    )
+
+
+def _extract_group(
+    ws: Workspace,
+    docs: list[Document],
+    min_score: float | None,
+    on_embedded: Callable[[int], None] | None = None,
+) -> list[ArticleResult]:
+    """Extract a group of documents, forward: each is split once, all their sentences are scored
+    and embedded in one model call, each document is saved, and the claims' vectors are kept for
+    the index (``ArticleResult.vectors``). A document that fails is reported, the others go on.
+    """
+    from factcheck.text.sentences import text_hash
+
+    threshold = ws.min_score(min_score)
+    results: list[ArticleResult] = []
+    todo: list[tuple[int, Document, list[tuple[int, int]]]] = []
+    for doc in docs:
+        if ws.store.has_article(doc.content_id()):
+            results.append(_stored(ws, doc))
+        else:
+            results.append(ArticleResult(origin=doc.origin, article_id=doc.content_id(), title=doc.title))
+            todo.append((len(results) - 1, doc, split_sentences(doc.text)))
+    texts = [doc.text[a:b] for _, doc, spans in todo for a, b in spans]
+    try:
+        scores, vectors = ws.score_and_embed(texts, on_embedded) if texts else (np.zeros(0), {})
+    except FactcheckError as e:
+        for pos, doc, _ in todo:
+            results[pos].error = f"{doc.origin}: {e}"
+        return results
+    at = 0
+    saved: list[tuple[int, list[Claim]]] = []
+    for pos, doc, spans in todo:
+        doc_scores, at = scores[at : at + len(spans)], at + len(spans)
+        res = results[pos]
+        try:
+            if ws.store.has_article(res.article_id):  # stored by another process meanwhile
+                results[pos] = _stored(ws, doc)
+                continue
+            article = to_article(doc)
+            sents, claims = analyse(article.id, article.text, None, threshold, spans=spans,
+                                    scores=doc_scores)
+            res.sentences = len(sents)
+            res.claims = ws.store.save_extraction(article, sents, claims)
+            saved.append((pos, res.claims))
+        except FactcheckError as e:
+            res.error = f"{doc.origin}: {e}"
+    # claims that are whole sentences have their vector from the pass above; compound parts are
+    # embedded now, all in one call (and cached)
+    claims = [c for _, cs in saved for c in cs]
+    by_hash = {text_hash(c.text): c.text for c in claims}
+    missing = [t for h, t in by_hash.items() if h not in vectors]
+    if missing and ws.scoring_embedder is ws.embedder:
+        vectors.update(zip((text_hash(t) for t in missing), ws.embedder.embed(missing)))
+    if vectors or not missing:
+        for pos, cs in saved:
+            results[pos].vectors = {
+                int(c.id): vectors[h] for c in cs if (h := text_hash(c.text)) in vectors  # type: ignore[arg-type]
+            }
+    return results
 
 
 def extract_paths(
@@ -207,34 +280,24 @@ def extract_paths(
     """Extract every document under `paths`; bad files are reported, the batch goes on.
 
     ``on_result`` gets each article's result, ``on_embedded(n)`` each model batch of n sentences.
-    The claim index is synced once at the end.
+    Documents are read in groups of about ``EMBED_GROUP`` sentences (full model batches across
+    documents); the claim index gets the new claims' vectors once at the end.
     """
     results: list[ArticleResult] = []
     group: list[Document | InputError] = []
+    vectors: dict[int, np.ndarray] = {}
     sentences_in_group = 0
 
     def flush() -> None:
-        # score (and embed) the new sentences of the whole group in one call (full batches), then
-        # extract each document: its scores are then remembered and its embeddings cached
-        texts = [
-            item.text[a:b]
-            for item in group
-            if isinstance(item, Document) and not ws.store.has_article(item.content_id())
-            for a, b in split_sentences(item.text)
-        ]
-        if texts:
-            try:
-                ws.sentence_scores(texts, on_embedded)
-            except FactcheckError:
-                pass  # reported per document below
+        docs = [item for item in group if isinstance(item, Document)]
+        done = iter(_extract_group(ws, docs, min_score, on_embedded))
         for item in group:
             if isinstance(item, InputError):
                 res = ArticleResult(origin=str(item).split(": ", 1)[0], error=str(item))
             else:
-                try:
-                    res = extract_document(ws, item, min_score=min_score)
-                except FactcheckError as e:
-                    res = ArticleResult(origin=item.origin, error=f"{item.origin}: {e}")
+                res = next(done)
+                vectors.update(res.vectors)
+                res.vectors = {}
             results.append(res)
             if on_result:
                 on_result(res)
@@ -249,7 +312,7 @@ def extract_paths(
             sentences_in_group = 0
     flush()
     if any(not r.skipped and not r.error for r in results):
-        ws.sync_index("claims", building=True)
+        ws.sync_index("claims", building=True, vectors=vectors)
     return results
 
 

@@ -35,18 +35,15 @@ def _extract(ws, docs: list[Document | InputError]) -> None:
         except FactcheckError as e:
             flash(f"{doc.origin}: {e}", "error")
             continue
+        if res.error:
+            flash(res.error, "error")
+            continue
         name = res.title or res.article_id
         if res.skipped:
             flash(f"“{name}” is already stored ({len(res.claims)} claims); nothing was added.", "warning")
         else:
             added += 1
             flash(f"Extracted “{name}”: {res.sentences} sentences, {len(res.claims)} claims.")
-    if added:
-        bar.progress(1.0, text="Indexing the new claims…")
-        try:
-            ws.sync_index("claims")
-        except FactcheckError as e:
-            flash(f"claims index: {e}", "error")
     bar.empty()
 
 
