@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine
 
+from factcheck.db.chunks import in_chunks
 from factcheck.errors import ConfigError, FactcheckError, NotFoundError
 from factcheck.models import (
     SCHEMA_VERSION,
@@ -354,8 +355,8 @@ class Store:
         if not ids:
             return {}
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(claims).where(claims.c.id.in_(ids)))
-            return {r.id: row_to(Claim, r) for r in rows}
+            return {r.id: row_to(Claim, r) for chunk in in_chunks(ids)
+                    for r in conn.execute(sa.select(claims).where(claims.c.id.in_(chunk)))}
 
     def list_claims(
         self,
@@ -414,8 +415,8 @@ class Store:
         wanted = sorted(set(ids))
         out: list[tuple[int, str]] = []
         with self.engine.connect() as conn:
-            for i in range(0, len(wanted), 500):
-                q = sa.select(id_col, text_col).where(id_col.in_(wanted[i : i + 500]))
+            for chunk in in_chunks(wanted):
+                q = sa.select(id_col, text_col).where(id_col.in_(chunk))
                 out += [(int(r[0]), r[1]) for r in conn.execute(q)]
         return sorted(out)
 
@@ -425,8 +426,7 @@ class Store:
         out: dict[str, np.ndarray] = {}
         unique = list(dict.fromkeys(hashes))
         with self.engine.connect() as conn:
-            for i in range(0, len(unique), 500):
-                chunk = unique[i : i + 500]
+            for chunk in in_chunks(unique):
                 q = sa.select(embeddings.c.text_hash, embeddings.c.vector).where(
                     embeddings.c.model == model, embeddings.c.text_hash.in_(chunk)
                 )
@@ -441,8 +441,7 @@ class Store:
         with self.begin() as conn:
             have = set()
             keys = list(items)
-            for i in range(0, len(keys), 500):
-                chunk = keys[i : i + 500]
+            for chunk in in_chunks(keys):
                 q = sa.select(embeddings.c.text_hash).where(
                     embeddings.c.model == model, embeddings.c.text_hash.in_(chunk)
                 )

@@ -23,6 +23,7 @@ import numpy as np
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
+from factcheck.db.chunks import in_chunks
 from factcheck.db.store import archive as archive_table
 from factcheck.db.store import articles as articles_table
 from factcheck.db.store import claims as claims_table
@@ -461,9 +462,9 @@ def _archive_rows(ws: Workspace, seqs: list[int]) -> dict[int, dict[str, Any]]:
     a = archive_table
     out: dict[int, dict[str, Any]] = {}
     with ws.store.engine.connect() as conn:
-        for i in range(0, len(seqs), 500):
+        for chunk in in_chunks(seqs):
             q = sa.select(a.c.seq, a.c.id, a.c.claim, a.c.verdict, a.c.url, a.c.date,
-                          a.c.title).where(a.c.seq.in_(seqs[i : i + 500]))
+                          a.c.title).where(a.c.seq.in_(chunk))
             for r in conn.execute(q):
                 out[int(r.seq)] = dict(r._mapping)
     return out

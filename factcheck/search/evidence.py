@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
+from factcheck.db.chunks import in_chunks
 from factcheck.db.store import passages as passages_table
 from factcheck.db.store import sources as sources_table
 from factcheck.errors import InputError
@@ -264,10 +265,8 @@ def _passage_rows(ws: Workspace, ids: list[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     p = passages_table
     with ws.store.engine.connect() as conn:
-        for i in range(0, len(ids), 500):
-            q = sa.select(p.c.id, p.c.source_id, p.c.start, p.c.end, p.c.text).where(
-                p.c.id.in_(ids[i : i + 500])
-            )
+        for chunk in in_chunks(ids):
+            q = sa.select(p.c.id, p.c.source_id, p.c.start, p.c.end, p.c.text).where(p.c.id.in_(chunk))
             for r in conn.execute(q):
                 out[int(r.id)] = {"source_id": r.source_id, "start": int(r.start),
                                   "end": int(r.end), "text": r.text}
@@ -278,9 +277,9 @@ def _source_meta(ws: Workspace, ids: list[str]) -> dict[str, dict[str, Any]]:
     s = sources_table
     out: dict[str, dict[str, Any]] = {}
     with ws.store.engine.connect() as conn:
-        for i in range(0, len(ids), 500):
+        for chunk in in_chunks(ids):
             q = sa.select(s.c.id, s.c.url, s.c.title, s.c.publisher, s.c.published).where(
-                s.c.id.in_(ids[i : i + 500])
+                s.c.id.in_(chunk)
             )
             for r in conn.execute(q):
                 out[r.id] = {"url": r.url, "title": r.title, "publisher": r.publisher,

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
+from factcheck.db.chunks import in_chunks
 from factcheck.db.store import archive as archive_table
 from factcheck.db.store import to_row
 from factcheck.errors import InputError
@@ -321,14 +322,13 @@ def store_entries(ws: Workspace, entries: list[ArchiveCheck], report: ImportRepo
     have: set[str] = set()
     new: list[ArchiveCheck] = []
     with ws.store.begin() as conn:
-        for i in range(0, len(ids), 500):
-            q = sa.select(archive_table.c.id).where(archive_table.c.id.in_(ids[i : i + 500]))
+        for chunk in in_chunks(ids):
+            q = sa.select(archive_table.c.id).where(archive_table.c.id.in_(chunk))
             have.update(r for (r,) in conn.execute(q))
         new = [e for e in unique if e.id not in have]
         report.skipped += len(unique) - len(new)
-        for i in range(0, len(new), 1000):
-            conn.execute(sa.insert(archive_table),
-                         [to_row(e, drop_none_keys=["seq"]) for e in new[i : i + 1000]])
+        for rows in in_chunks(new, 1000):
+            conn.execute(sa.insert(archive_table), [to_row(e, drop_none_keys=["seq"]) for e in rows])
     report.added += len(new)
     return new
 

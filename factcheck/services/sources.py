@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
+from factcheck.db.chunks import in_chunks
 from factcheck.db.store import passages as passages_table
 from factcheck.db.store import row_to, to_row
 from factcheck.db.store import sources as sources_table
@@ -395,8 +396,8 @@ def get_passages(ws: Workspace, ids: list[int]) -> dict[int, Passage]:
     if not ids:
         return out
     with ws.store.engine.connect() as conn:
-        for i in range(0, len(ids), 500):
-            q = sa.select(passages_table).where(passages_table.c.id.in_(ids[i : i + 500]))
+        for chunk in in_chunks(ids):
+            q = sa.select(passages_table).where(passages_table.c.id.in_(chunk))
             for r in conn.execute(q):
                 out[int(r.id)] = row_to(Passage, r)
     return out
