@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from factcheck.config import Settings
-from factcheck.db.store import Store
+from factcheck.db.store import Store, index_kinds, index_source
 from factcheck.errors import IndexStaleError
 from factcheck.ml.embedder import Embedder, canonical_model_name
 from factcheck.search.faiss_index import HNSW_THRESHOLD, VectorIndex, fingerprint
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 # holds their pooled hidden states, 4096 x 5 layers x 384 floats = 31 MB.
 SCORE_CHUNK = 4096
 
-INDEX_KINDS = ("claims", "passages", "archive")
+INDEX_KINDS = index_kinds()  # the built-in kinds; extensions may register more (db.store.register_index)
 Progress = Callable[[int, int], None]
 
 
@@ -48,6 +49,7 @@ class Workspace:
             self.settings.model, self.store, batch_size=self.settings.batch_size
         )
         self._indexes: dict[str, tuple[str, VectorIndex]] = {}
+        self._marks: dict[str, tuple[str, float]] = {}  # kind -> (watermark, when it was read)
         self._lock = threading.RLock()
         self._scorer: Any = None
         self._scoring_embedder: Embedder | None = None
@@ -135,6 +137,35 @@ class Workspace:
 
         return float(DEFAULT_THRESHOLD)
 
+    # -- freshness: one policy for indexes, search state and the app's memos ----
+    def mark(self, kind: str) -> str:
+        """The watermark of a kind (claims, passages, archive, verdicts) as this process knows it.
+
+        The one freshness policy: everything derived from the rows of a kind -- its FAISS index,
+        the BM25 over it, the match corpus, the app's memoised results -- is keyed by this mark.
+        It is re-read from the database (one aggregate query) at most every ``recheck_s`` seconds
+        of the kind (db.store.INDEX_SOURCES: 2 s for indexes); a write through this workspace
+        re-reads it at once (:meth:`changed`, and every index sync). Rows another process adds
+        are seen within that delay.
+        """
+        now = time.monotonic()
+        with self._lock:
+            known = self._marks.get(kind)
+            if known is not None and now - known[1] < index_source(kind).recheck_s:
+                return known[0]
+        return self._read_mark(kind)
+
+    def _read_mark(self, kind: str) -> str:
+        mark = self.store.watermark(kind)
+        with self._lock:
+            self._marks[kind] = (mark, time.monotonic())
+        return mark
+
+    def changed(self, kind: str) -> None:
+        """Say that this process just wrote rows of `kind`: the next :meth:`mark` re-reads it."""
+        with self._lock:
+            self._marks.pop(kind, None)
+
     # -- indexes ------------------------------------------------------------
     def _vectors(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         out = []
@@ -156,7 +187,7 @@ class Workspace:
         """
         known = known or {}
         with self._lock:
-            mark = self.store.watermark(kind)  # before the rows: a later change shows as a new mark
+            mark = self._read_mark(kind)  # before the rows: a later change shows as a new mark
             rows = self.store.index_rows(kind)
             vecs = self._vectors([t for i, t in rows if i not in known], progress)
             if known and rows:
@@ -191,7 +222,7 @@ class Workspace:
     ) -> tuple[VectorIndex, str]:
         """sync_index, also saying what it did: "ok", "updated" (rows added) or "rebuilt"."""
         with self._lock:
-            mark = self.store.watermark(kind)  # before the rows: a later change shows as a new mark
+            mark = self._read_mark(kind)  # before the rows: a later change shows as a new mark
             rows = self.store.index_rows(kind)
             fp = fingerprint(rows)
             try:
@@ -267,10 +298,10 @@ class Workspace:
         `problem` is what was wrong before (None when it was fine).
         """
         report = []
-        for kind in INDEX_KINDS:
+        for kind in index_kinds():
             problem = None
             with self._lock:
-                mark = self.store.watermark(kind)
+                mark = self._read_mark(kind)
                 rows = self.store.index_rows(kind)
                 try:
                     idx = VectorIndex.load(self.index_dir, kind)
@@ -290,7 +321,7 @@ class Workspace:
     def open_index(self, kind: str, *, repair: bool = False) -> VectorIndex:
         """The index for searching; stale/missing raises IndexStaleError unless `repair`."""
         with self._lock:
-            mark = self.store.watermark(kind)
+            mark = self.mark(kind)
             cached = self._indexes.get(kind)
             if cached and cached[0] == mark:
                 return cached[1]
@@ -306,7 +337,7 @@ class Workspace:
     def index_status(self) -> list[dict[str, Any]]:
         """One row per index: name, count, kind, model, and ok or what is wrong."""
         out = []
-        for kind in INDEX_KINDS:
+        for kind in index_kinds():
             rows = self.store.index_rows(kind)
             row: dict[str, Any] = {"index": kind, "rows": len(rows)}
             try:

@@ -467,9 +467,10 @@ def test_source_with_unsafe_url_is_refused_and_text_is_escaped(app, db, ws):
     add_documents(ws, [Document(text=f"{claim_text} <img src=x onerror=alert(1)>",
                                 title="<script>alert('t')</script>", url="javascript:alert(2)",
                                 origin="test")])
-    from factcheck.search.evidence import PASSAGE_RECHECK_S
+    from factcheck.db.store import index_source
 
-    time.sleep(PASSAGE_RECHECK_S + 0.2)  # added by another process: the app sees it within this delay
+    # added by another process: the app sees it within the recheck delay
+    time.sleep(index_source("passages").recheck_s + 0.2)
     review = app("review", claim=cid)
     html = htmls(review)
     assert "&lt;script&gt;" in html and "<script>" not in html

@@ -12,6 +12,7 @@ import types
 import typing
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -187,6 +188,70 @@ MODELS_BY_TABLE: dict[str, type[BaseModel]] = {
     "review_events": ReviewEvent,
     "archive": ArchiveCheck,
 }
+
+
+# -- index kinds ------------------------------------------------------------
+@dataclass(frozen=True)
+class IndexSource:
+    """Where the rows of one kind of index come from, and how to tell that they changed.
+
+    ``id``/``text``: the columns an index is built from (None for a kind that is only watched,
+    such as the verdicts matching reads); ``live``: which rows belong (claims: not dismissed);
+    ``mark``: aggregates whose values change whenever those rows change (the watermark);
+    ``recheck_s``: how long a process may trust the watermark it read (see Workspace.mark).
+    Built-in kinds are registered with :func:`register_index`, as an extension would register its own.
+    """
+
+    name: str
+    mark: tuple[Any, ...]
+    id: Any = None
+    text: Any = None
+    live: Any = None
+    recheck_s: float = 2.0
+    indexed: bool = True
+
+
+INDEX_SOURCES: dict[str, IndexSource] = {}
+
+
+def register_index(source: IndexSource) -> None:
+    """Add (or replace) an index kind."""
+    INDEX_SOURCES[source.name] = source
+
+
+def index_source(kind: str) -> IndexSource:
+    """The registered kind, or a FactcheckError naming the known ones."""
+    try:
+        return INDEX_SOURCES[kind]
+    except KeyError:
+        known = ", ".join(k for k, s in INDEX_SOURCES.items() if s.indexed)
+        raise FactcheckError(f"unknown index {kind!r}; use one of: {known}") from None
+
+
+def index_kinds() -> tuple[str, ...]:
+    """The registered kinds that have a FAISS index, in registration order."""
+    return tuple(k for k, s in INDEX_SOURCES.items() if s.indexed)
+
+
+register_index(IndexSource(
+    "claims", id=claims.c.id, text=claims.c.text, live=claims.c.status != ClaimStatus.dismissed.value,
+    # every claim change bumps its version, whatever the clock of the server that made it
+    mark=(sa.func.count(), sa.func.max(claims.c.id), sa.func.sum(claims.c.version),
+          sa.func.max(claims.c.updated_at)),
+))
+register_index(IndexSource(
+    "passages", id=passages.c.id, text=passages.c.text,
+    mark=(sa.func.count(), sa.func.max(passages.c.id)),
+))
+register_index(IndexSource(
+    "archive", id=archive.c.seq, text=archive.c.claim, mark=(sa.func.count(), sa.func.max(archive.c.seq)),
+))
+register_index(IndexSource(
+    # recorded verdicts are matched as earlier fact-checks; the match corpus is refitted when they
+    # change, so a process re-reads their watermark only every two minutes
+    "verdicts", indexed=False, recheck_s=120.0,
+    mark=(sa.func.count(), sa.func.max(verdicts.c.created_at), sa.func.sum(verdicts.c.version)),
+))
 
 
 def row_to(model: type[BaseModel], row: Any) -> Any:
@@ -389,34 +454,23 @@ class Store:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0)
 
     # -- index rows ---------------------------------------------------------
-    @staticmethod
-    def _index_columns(kind: str) -> tuple[sa.ColumnElement, sa.ColumnElement]:
-        """The (id, text) columns an index of this kind is built from."""
-        if kind == "claims":
-            return claims.c.id, claims.c.text
-        if kind == "passages":
-            return passages.c.id, passages.c.text
-        if kind == "archive":
-            return archive.c.seq, archive.c.claim
-        raise FactcheckError(f"unknown index {kind!r}; use claims, passages or archive")
-
     def index_rows(self, kind: str) -> list[tuple[int, str]]:
         """(id, text) of the rows an index of this kind is built from, ordered by id."""
-        id_col, text_col = self._index_columns(kind)
-        q = sa.select(id_col, text_col).order_by(id_col)
-        if kind == "claims":
-            q = q.where(claims.c.status != ClaimStatus.dismissed.value)
+        src = index_source(kind)
+        q = sa.select(src.id, src.text).order_by(src.id)
+        if src.live is not None:
+            q = q.where(src.live)
         with self.engine.connect() as conn:
             return [(int(i), t) for i, t in conn.execute(q)]
 
     def index_rows_by_id(self, kind: str, ids: Iterable[int]) -> list[tuple[int, str]]:
         """(id, text) of these rows whatever their status (e.g. dismissed claims), ordered by id."""
-        id_col, text_col = self._index_columns(kind)
+        src = index_source(kind)
         wanted = sorted(set(ids))
         out: list[tuple[int, str]] = []
         with self.engine.connect() as conn:
             for chunk in in_chunks(wanted):
-                q = sa.select(id_col, text_col).where(id_col.in_(chunk))
+                q = sa.select(src.id, src.text).where(src.id.in_(chunk))
                 out += [(int(r[0]), r[1]) for r in conn.execute(q)]
         return sorted(out)
 
@@ -456,21 +510,10 @@ class Store:
                 conn.execute(insert_ignoring_duplicates(conn, embeddings), rows)
 
     def watermark(self, kind: str) -> str:
-        """A cheap summary that changes whenever index rows change.
-
-        Claims: count, max id, sum of versions (every claim change bumps its version, whatever
-        the clock of the server that made it) and last update.
-        """
-        if kind == "claims":
-            q = sa.select(
-                sa.func.count(), sa.func.max(claims.c.id), sa.func.sum(claims.c.version),
-                sa.func.max(claims.c.updated_at),
-            ).where(claims.c.status != ClaimStatus.dismissed.value)
-        elif kind == "passages":
-            q = sa.select(sa.func.count(), sa.func.max(passages.c.id))
-        elif kind == "archive":
-            q = sa.select(sa.func.count(), sa.func.max(archive.c.seq))
-        else:
-            raise FactcheckError(f"unknown index {kind!r}; use claims, passages or archive")
+        """A cheap summary (one aggregate query) that changes whenever the kind's rows change."""
+        src = index_source(kind)
+        q = sa.select(*src.mark)
+        if src.live is not None:
+            q = q.where(src.live)
         with self.engine.connect() as conn:
             return "|".join(str(v) for v in conn.execute(q).one())

@@ -305,14 +305,6 @@ def _fit_tfidf(texts: list[str]) -> tuple[Any, Any, Any, Any]:
     return char_vec, word_vec, char_docs, word_docs
 
 
-def _verdict_mark(ws: Workspace) -> str:
-    v = verdicts_table
-    with ws.store.engine.connect() as conn:
-        row = conn.execute(sa.select(sa.func.count(), sa.func.max(v.c.created_at),
-                                     sa.func.sum(v.c.version))).one()
-    return "|".join(str(x) for x in row)
-
-
 def _verdict_rows(ws: Workspace, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """Non-dismissed claims with a verdict (optionally only these ids): id, text, label, url."""
     c, v, a = claims_table, verdicts_table, articles_table
@@ -398,13 +390,13 @@ def match_corpus(ws: Workspace) -> _MatchCorpus:
     the archive index fingerprint (ids + texts), the verdicts and the model name.
     """
     cache = ws_cache(ws)
-    mark = ws.store.watermark("archive") + "#" + _verdict_mark(ws)
+    mark = ws.mark("archive") + "#" + ws.mark("verdicts")
     with cache["lock"]:
         corpus = cache.get("match")
         if corpus is not None and corpus.mark == mark:
             return corpus
         idx = ws.open_index("archive", repair=True)
-        key = f"{idx.fingerprint}#{_verdict_mark(ws)}#{ws.model_name}"
+        key = f"{idx.fingerprint}#{ws.mark('verdicts')}#{ws.model_name}"
         path = _corpus_path(ws)
         data = _load_corpus(path, key)
         if data is None:

@@ -18,7 +18,7 @@ passage ranked first by both). Then number-aware re-ranking: each key value of t
 Each :class:`Suggestion` carries the passage text, its offsets into the source text, the source
 metadata, the scores, and the matched/conflicting value pairs with spans for highlighting.
 The BM25 index is built once per workspace and rebuilt only when the passages change (keyed by
-the store watermark).
+:meth:`Workspace.mark`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 RRF_K = 60
 CANDIDATES = 50
 RERANK_WINDOW = 20
-PASSAGE_RECHECK_S = 2.0
 VALUE_MATCH_BONUS = 0.15
 VALUE_CONFLICT_BONUS = 0.05
 
@@ -102,38 +101,22 @@ def passage_lexicon(ws: Workspace) -> Bm25Index:
 
 
 def _passage_state(ws: Workspace) -> tuple[Any, Bm25Index]:
-    """(FAISS passages index, BM25 index), both current with the database.
-
-    The store watermark (a COUNT over the passages: ~10 ms at 100k rows) is checked at most
-    every ``PASSAGE_RECHECK_S`` seconds; sources added through this process reset the check
-    at once (:func:`forget_passages`), other processes' additions show up within that delay.
-    """
-    import time
-
+    """(FAISS passages index, BM25 index), both built for the passages watermark of
+    :meth:`Workspace.mark` (the one freshness policy: re-read every few seconds, at once after
+    this process adds sources)."""
     cache = ws_cache(ws)
     with cache["lock"]:
+        mark = ws.mark("passages")
         state = cache.get("passages")
-        now = time.monotonic()
-        if state is not None and now - state["checked"] < PASSAGE_RECHECK_S:
-            return state["index"], state["lexical"]
-        mark = ws.store.watermark("passages")
         if state is not None and state["lexical"].mark == mark:
-            state["checked"] = now
             return state["index"], state["lexical"]
         idx = ws.open_index("passages", repair=True)
         rows = ws.store.index_rows("passages")
         lex = Bm25Index.build(mark, rows)
         lex.extra["values"] = {}
-        cache["passages"] = {"index": idx, "lexical": lex, "checked": now}
+        cache["passages"] = {"index": idx, "lexical": lex}
         log.info("built BM25 over %d passages", len(rows))
         return idx, lex
-
-
-def forget_passages(ws: Workspace) -> None:
-    """Drop the cached passage indexes of a workspace (called after adding sources)."""
-    cache = ws_cache(ws)
-    with cache["lock"]:
-        cache.pop("passages", None)
 
 
 @dataclass

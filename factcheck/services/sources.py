@@ -300,9 +300,7 @@ def add_documents(
     if sync and (report.added or not _index_exists(ws)):
         ws.sync_index("passages", building=True)
     if report.added:
-        from factcheck.search.evidence import forget_passages
-
-        forget_passages(ws)
+        ws.changed("passages")
     return report
 
 

@@ -197,7 +197,7 @@ def panel(ws, claim: Claim, reviewer: str, *, link_cb: Callable[..., None],
     links = rv.links_for(ws, cid)
     linked = {lk.passage_id: lk for lk in links}
     _linked(ws, claim, reviewer, links, unlink_cb)
-    pmark = ws.store.watermark("passages")
+    pmark = ws.mark("passages")
     _checks_block(ws, claim, links, pmark)
     st.markdown("**Suggested evidence**")
     try:

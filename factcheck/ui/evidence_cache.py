@@ -7,12 +7,11 @@ are the slow part of showing a claim. Their results are kept per workspace, keye
 depend on — the claim text (or version) and a watermark of the rows searched — so a re-render
 after a click costs nothing, and any new source, archive entry or verdict changes the key.
 
-Earlier fact-checks include this desk's own verdicts; :func:`factcheck.search.archive_match.match` rebuilds
-its matching corpus whenever any verdict changes, which is slow on a large archive. So the match
-key is the archive watermark plus a ``MATCH_REFRESH_S`` time bucket rather than the verdicts: a
-save does not trigger a rebuild on its own re-render, and colleagues' new verdicts show up as
-matches within two minutes. Checks are keyed by the claim's span and text (not its version, which
-every save bumps) and the evidence they use.
+All keys use :meth:`Workspace.mark`, the one freshness policy. Earlier fact-checks include this
+desk's own verdicts, and the matching corpus is refitted when they change (slow on a large
+archive), so the verdicts watermark is re-read only every two minutes: a save does not trigger a
+refit on its own re-render, and new verdicts show up as matches within two minutes. Checks are
+keyed by the claim's span and text (not its version, which every save bumps) and the evidence they use.
 
 While the reviewer reads a claim, :func:`prefetch` computes the same three results for the next
 claim of the queue in a background thread, so "Next" usually opens instantly. No streamlit here.
@@ -22,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -36,7 +34,6 @@ log = logging.getLogger(__name__)
 K_SUGGEST = 5
 K_MATCH = 3
 MAX_ENTRIES = 2048
-MATCH_REFRESH_S = 120
 
 
 class Memo:
@@ -80,19 +77,13 @@ def memo(ws: Workspace) -> Memo:
 
 
 def passages_mark(ws: Workspace) -> str:
-    """The watermark of the passage indexes evidence search uses right now (its own cached state).
-
-    Using the search's mark rather than a fresh COUNT keeps the memo consistent with the results:
-    the search re-checks the database at most every few seconds (see its ``PASSAGE_RECHECK_S``).
-    """
-    from factcheck.search.evidence import passage_lexicon
-
-    return str(passage_lexicon(ws).mark)
+    """The passages watermark the evidence search uses (:meth:`Workspace.mark`)."""
+    return ws.mark("passages")
 
 
 def matches_mark(ws: Workspace) -> str:
-    """Archive watermark + a time bucket (see the module docstring: verdicts refresh lazily)."""
-    return f"{ws.store.watermark('archive')}#{int(time.time() // MATCH_REFRESH_S)}"
+    """The archive and verdicts watermarks matching uses (:meth:`Workspace.mark`)."""
+    return f"{ws.mark('archive')}#{ws.mark('verdicts')}"
 
 
 def suggestions(ws: Workspace, claim: Claim, mark: str, *, text: str | None = None,
