@@ -9,7 +9,12 @@ Three roles, each including the one before:
 Team mode (login required) is on when a users file is configured (``FACTCHECK_AUTH``), the
 database is PostgreSQL, or ``FACTCHECK_TEAM=1``; solo mode (SQLite, no users file) acts as an admin
 named after the OS user. The identity in every review event is the logged-in user's name
-(:attr:`Identity.username`).
+(:attr:`Actor.username`).
+
+The rules live in :func:`authorise` only: the role table :data:`ACTIONS`, and the second-review
+rule (a claim waiting for a second review leaves that status only by an editor or admin). Every
+write in :mod:`factcheck.services.review` calls it inside its transaction; the app and the CLI
+build the :class:`Actor` (login, or ``--reviewer`` + password checked by :func:`authenticate`).
 
 The users file is the YAML config of streamlit-authenticator (which the app uses to log in)::
 
