@@ -19,7 +19,10 @@ TEXT = "=HYPERLINK(\"http://x.example\") is a claim. Sales fell -5% growth, the 
 
 
 @pytest.fixture
-def runner() -> CliRunner:
+def runner(monkeypatch) -> CliRunner:
+    """Solo mode on both databases (team-mode `review` is tested in test_roles.py)."""
+    monkeypatch.setenv("FACTCHECK_TEAM", "0")
+    monkeypatch.delenv("FACTCHECK_AUTH", raising=False)
     return CliRunner()
 
 

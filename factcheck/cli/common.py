@@ -47,3 +47,30 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
 
 
+
+
+def actor(ctx: typer.Context, reviewer: str | None) -> Any:
+    """Who runs a writing command (an :class:`~factcheck.services.auth.Actor`).
+
+    Solo mode: `reviewer` (default the OS user), allowed everything. Team mode
+    (:func:`~factcheck.services.auth.team_mode`): `reviewer` must be a user of the users file
+    (``FACTCHECK_AUTH``), the role comes from the file, and the password is checked against its
+    bcrypt hash: read from ``FACTCHECK_PASSWORD`` (scripts), else asked for when stdin is a terminal.
+    """
+    import getpass
+    import os
+
+    from factcheck.services.auth import authenticate, solo_actor, team_mode
+
+    settings = ctx.obj["settings"]
+    with errors():
+        if not team_mode(settings):
+            return solo_actor(reviewer)
+
+        def password() -> str | None:
+            secret = os.environ.get("FACTCHECK_PASSWORD")
+            if secret is None and sys.stdin.isatty():
+                secret = getpass.getpass(f"Password for {(reviewer or '').strip().lower()}: ")
+            return secret
+
+        return authenticate(settings, reviewer, password)

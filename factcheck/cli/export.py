@@ -1,7 +1,13 @@
 """CLI: `export csv|claimreview|jsonl`, `import jsonl` and `review` (the scripted save button).
 
 Exit codes: 0 ok; 1 a library error or malformed dump lines; 2 usage; 3 a conflict (a stale
-``--expect-version``, or an import that kept newer stored records).
+``--expect-version``, or an import that kept newer stored records); 4 permission denied (team
+mode: an unknown user, a wrong password, or a role that does not allow the action).
+
+Team mode (``FACTCHECK_AUTH`` set, a PostgreSQL database, or ``FACTCHECK_TEAM=1``): ``review``
+needs ``--reviewer NAME``, a user of the users file, and that user's password
+(``FACTCHECK_PASSWORD``, else a prompt in a terminal); the role comes from the file and the same
+rules as in the app apply (:func:`factcheck.services.auth.authorise`).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from pathlib import Path
 
 import typer
 
-from factcheck.cli.common import emit_json, errors, out, workspace
+from factcheck.cli.common import actor, emit_json, errors, out, workspace
 
 export_app = typer.Typer(help="Export verdicts: CSV, ClaimReview JSON-LD, JSONL dump.",
                          no_args_is_help=True, rich_markup_mode=None)
@@ -142,7 +148,10 @@ def review_cmd(
     rationale: str = typer.Option("", "--rationale", help="Why: the reviewer's explanation."),
     link: list[str] = typer.Option(None, "--link",
                                    help="PASSAGE_ID:supports|refutes|context (repeatable)."),
-    reviewer: str = typer.Option(None, "--reviewer", help="Who saves [default: OS user name]."),
+    reviewer: str = typer.Option(
+        None, "--reviewer",
+        help="Who saves [default: OS user name]. Team mode: required, a user of the users file "
+             "(FACTCHECK_AUTH), password from FACTCHECK_PASSWORD or a prompt."),
     expect_version: int = typer.Option(
         None, "--expect-version", min=1,
         help="Claim version you read; if it changed since, exit 3 (conflict) instead of saving."),
@@ -151,13 +160,13 @@ def review_cmd(
     as_json: bool = typer.Option(False, "--json", help="The saved verdict as one JSON object."),
 ) -> None:
     """Record a verdict (same library call and history event as the app's save button)."""
-    from factcheck.config import default_reviewer
     from factcheck.services.review import parse_link, set_verdict
 
+    who = actor(ctx, reviewer)
     ws = workspace(ctx)
     with errors():
         links = [parse_link(spec) for spec in link or []]
-        saved = set_verdict(ws, claim_id, verdict, reviewer or default_reviewer(), rationale,
+        saved = set_verdict(ws, claim_id, verdict, who, rationale,
                             expect_version=expect_version, links=links, status=status)
     if as_json:
         emit_json(saved.model_dump(mode="json"))

@@ -9,7 +9,12 @@ Three roles, each including the one before:
 Team mode (login required) is on when a users file is configured (``FACTCHECK_AUTH``), the
 database is PostgreSQL, or ``FACTCHECK_TEAM=1``; solo mode (SQLite, no users file) acts as an admin
 named after the OS user. The identity in every review event is the logged-in user's name
-(:attr:`Identity.username`).
+(:attr:`Actor.username`).
+
+The rules live in :func:`authorise` only: the role table :data:`ACTIONS`, and the second-review
+rule (a claim waiting for a second review leaves that status only by an editor or admin). Every
+write in :mod:`factcheck.services.review` calls it inside its transaction; the app and the CLI
+build the :class:`Actor` (login, or ``--reviewer`` + password checked by :func:`authenticate`).
 
 The users file is the YAML config of streamlit-authenticator (which the app uses to log in)::
 
@@ -26,6 +31,7 @@ NAME --role editor`` adds (or updates) a user in that file.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -64,26 +70,41 @@ ACTIONS: dict[str, Role] = {
 
 
 class PermissionDenied(FactcheckError):
-    """The user's role does not allow the action."""
+    """The actor's role does not allow the action, or the actor is not a known user (exit 4)."""
 
     exit_code = 4
 
 
 @dataclass(frozen=True)
-class Identity:
-    """Who is acting: the login name (recorded in events), display name and role."""
+class Actor:
+    """Who is acting: the login name (recorded in events), role and display name.
+
+    Every write in :mod:`factcheck.services.review` takes one and checks it with
+    :func:`authorise` inside its transaction. Solo mode has one implicit actor allowed everything
+    (:func:`solo_actor`); team mode takes the role from the users file (:func:`user_actor`,
+    :func:`authenticate`).
+    """
 
     username: str
     role: Role
     name: str | None = None
 
-    def can(self, action: str) -> bool:
-        """True when this identity's role allows `action` (see :data:`ACTIONS`)."""
-        return can(self.role, action)
+    def __str__(self) -> str:
+        return self.username
 
-    def require(self, action: str) -> None:
-        """PermissionDenied unless this identity may do `action`."""
-        require(self.role, action, who=self.username)
+    def can(self, action: str, resource: Any = None, *, to_status: Any = None) -> bool:
+        """True when :func:`authorise` lets this actor do `action` (see :data:`ACTIONS`)."""
+        return allowed(self, action, resource, to_status=to_status)
+
+    def require(self, action: str, resource: Any = None, *, to_status: Any = None) -> None:
+        """PermissionDenied unless this actor may do `action`."""
+        authorise(self, action, resource, to_status=to_status)
+
+
+Identity = Actor
+"""The name the app used first (same class)."""
+
+_SECOND = "needs_second_review"
 
 
 def _needed(action: str) -> Role:
@@ -93,19 +114,78 @@ def _needed(action: str) -> Role:
         raise FactcheckError(f"unknown action {action!r}; known: {', '.join(ACTIONS)}") from None
 
 
+def _how(actor: Actor, needed: Role) -> str:
+    return (f"ask an admin to give you the {needed.value} role "
+            f"(`factcheck auth add-user FILE {actor.username} --role {needed.value}`)")
+
+
+def _status_of(resource: Any, conn: Any) -> tuple[Any, str | None]:
+    """(claim id, status) of a Claim, or of a claim id read through `conn` (the caller's
+    transaction)."""
+    status = getattr(resource, "status", None)
+    if status is not None:
+        return getattr(resource, "id", None), getattr(status, "value", status)
+    if isinstance(resource, int) and conn is not None:
+        import sqlalchemy as sa
+
+        from factcheck.db.store import claims
+
+        row = conn.execute(sa.select(claims.c.status).where(claims.c.id == resource)).first()
+        return resource, None if row is None else str(row.status)
+    return getattr(resource, "id", resource), None
+
+
+def authorise(actor: Actor, action: str, resource: Any = None, *, conn: Any = None,
+              to_status: Any = None) -> Actor:
+    """The one place the role rules live; returns `actor` or raises :class:`PermissionDenied`.
+
+    * the actor's role must be at least ``ACTIONS[action]``;
+    * the second-review rule: a claim that waits for a second review (status
+      ``needs_second_review``) leaves that status (`to_status`, the status the action saves) only
+      by a role allowed ``second_review`` (editor, admin).
+
+    `resource` is the claim acted on: a Claim read in the caller's transaction (whose version
+    check guards the write), or a claim id read through `conn`. Services call this inside the
+    transaction that writes; the app calls it (without `conn`) to decide what to show.
+    """
+    role = Role(actor.role)
+    needed = _needed(action)
+    if role.rank < needed.rank:
+        raise PermissionDenied(
+            f"{actor.username} ({role.value}) may not {action.replace('_', ' ')}: it needs the "
+            f"{needed.value} role; {_how(actor, needed)}"
+        )
+    if to_status is not None and resource is not None:
+        target = getattr(to_status, "value", to_status)
+        claim_id, status = _status_of(resource, conn)
+        second = _needed("second_review")
+        if status == _SECOND and target != _SECOND and role.rank < second.rank:
+            raise PermissionDenied(
+                f"{actor.username} ({role.value}) may not complete the second review of claim "
+                f"{claim_id}: it needs the {second.value} role; keep it waiting for a second "
+                f"review ({_SECOND}), or {_how(actor, second)}"
+            )
+    return actor
+
+
+def allowed(actor: Actor, action: str, resource: Any = None, *, conn: Any = None,
+            to_status: Any = None) -> bool:
+    """True when :func:`authorise` would let `actor` do `action` (for showing or hiding buttons)."""
+    try:
+        authorise(actor, action, resource, conn=conn, to_status=to_status)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def can(role: Role | str, action: str) -> bool:
-    """True when `role` allows `action`."""
-    return Role(role).rank >= _needed(action).rank
+    """True when `role` allows `action` (no claim: the role table only)."""
+    return allowed(Actor("you", Role(role)), action)
 
 
 def require(role: Role | str, action: str, *, who: str = "you") -> None:
     """Raise PermissionDenied (naming the role needed) unless `role` allows `action`."""
-    needed = _needed(action)
-    if Role(role).rank < needed.rank:
-        raise PermissionDenied(
-            f"{who} ({Role(role).value}) may not {action.replace('_', ' ')}: it needs the "
-            f"{needed.value} role; ask an admin"
-        )
+    authorise(Actor(who, Role(role)), action)
 
 
 def team_mode(settings: Settings) -> bool:
@@ -121,9 +201,25 @@ def team_mode(settings: Settings) -> bool:
     return settings.url.startswith(("postgresql", "postgres"))
 
 
-def solo_identity() -> Identity:
+def solo_actor(name: str | None = None) -> Actor:
+    """The one implicit actor of solo mode: `name` (default the OS user), allowed everything."""
+    return Actor(username=(name or "").strip() or default_reviewer(), role=Role.admin)
+
+
+def solo_identity() -> Actor:
     """The identity in solo mode: the OS user, with every permission."""
-    return Identity(username=default_reviewer(), role=Role.admin)
+    return solo_actor()
+
+
+def actor_for(settings: Settings, who: Actor | str | None) -> Actor:
+    """The actor of a library call: an Actor as given; a plain name is looked up in the users file
+    when one is configured (``FACTCHECK_AUTH``: the role comes from the file, an unknown name is
+    refused), else it is the solo actor (allowed everything, as before roles existed)."""
+    if isinstance(who, Actor):
+        return who
+    if settings.auth is not None:
+        return user_actor(settings.auth, who or "")
+    return solo_actor(who)
 
 
 # -- the users file ---------------------------------------------------------------------------
@@ -182,6 +278,44 @@ def load_users(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cookie `expiry_days` must be a number (0 = no re-login cookie)") from None
     return {"credentials": {"usernames": clean},
             "cookie": {"name": str(cookie["name"]), "key": str(cookie["key"]), "expiry_days": expiry}}
+
+
+def user_actor(path: Path, username: str) -> Actor:
+    """The actor of a user of the users file at `path` (role from the file), or PermissionDenied."""
+    users = load_users(path)["credentials"]["usernames"]
+    key = (username or "").strip().lower()
+    user = users.get(key)
+    if user is None:
+        raise PermissionDenied(
+            f"{username!r} is not a user of {path} (FACTCHECK_AUTH); add one with "
+            f"`factcheck auth add-user {path} {key or 'NAME'} --role reviewer`"
+        )
+    return Actor(username=key, role=role_of(user.get("roles")), name=user.get("name"))
+
+
+def authenticate(settings: Settings, username: str | None,
+                 password: str | Callable[[], str | None] | None) -> Actor:
+    """Team mode: the actor of `username` after checking `password` against its bcrypt hash.
+
+    `password` may be a function, called only once the user is known (e.g. a prompt).
+    """
+    import bcrypt
+
+    if settings.auth is None:
+        raise ConfigError("team mode needs a users file: set FACTCHECK_AUTH to a YAML users file "
+                          "(create one with `factcheck auth add-user FILE NAME --role editor`)")
+    if not (username or "").strip():
+        raise PermissionDenied(f"team mode: say who you are with --reviewer NAME, a user of "
+                               f"{settings.auth} (FACTCHECK_AUTH; `factcheck auth add-user` adds one)")
+    actor = user_actor(settings.auth, username)  # type: ignore[arg-type]
+    secret = password() if callable(password) else password
+    if not secret:
+        raise PermissionDenied(f"team mode: no password for {actor.username}; set FACTCHECK_PASSWORD "
+                               f"(scripts) or run in a terminal to be asked")
+    stored = load_users(settings.auth)["credentials"]["usernames"][actor.username]["password"]
+    if not bcrypt.checkpw(secret.encode("utf-8"), str(stored).encode("ascii")):
+        raise PermissionDenied(f"wrong password for {actor.username} (the users file {settings.auth})")
+    return actor
 
 
 def hash_password(password: str) -> str:

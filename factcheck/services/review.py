@@ -4,6 +4,11 @@ Every action is one function, one transaction, and appends a :class:`ReviewEvent
 what). Saves use optimistic concurrency: each claim has a ``version``; a save that names the
 version it read (``expect_version``) fails with :class:`ConflictError` — showing the other
 reviewer's verdict — when someone else saved in between. Nothing is ever silently overwritten.
+
+Every write takes the actor (an :class:`~factcheck.services.auth.Actor`, or a plain name resolved
+by :func:`~factcheck.services.auth.actor_for`) and calls
+:func:`~factcheck.services.auth.authorise` inside its transaction, on the claim as read there
+(e.g. only an editor completes a claim waiting for a second review).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from factcheck.db.store import (
 )
 from factcheck.errors import ConflictError, FactcheckError, InputError, NotFoundError
 from factcheck.models import Claim, ClaimStatus, EvidenceLink, ReviewEvent, Stance, Verdict, utcnow
+from factcheck.services.auth import Actor, actor_for, authorise
 from factcheck.text.sentences import strip_span
 
 if TYPE_CHECKING:
@@ -99,12 +105,14 @@ def link_evidence(
     claim_id: int,
     passage_id: int,
     stance: Stance | str,
-    reviewer: str,
+    reviewer: Actor | str,
     note: str | None = None,
 ) -> EvidenceLink:
     """Link a passage to a claim with a stance (re-linking updates stance and note)."""
+    who = actor_for(ws.settings, reviewer)
     with ws.store.begin() as conn:
-        return _link(conn, claim_id, passage_id, stance, reviewer, note)
+        authorise(who, "link", claim_id, conn=conn)
+        return _link(conn, claim_id, passage_id, stance, who.username, note)
 
 
 def _link(
@@ -139,9 +147,11 @@ def _link(
     return link
 
 
-def unlink_evidence(ws: Workspace, claim_id: int, passage_id: int, reviewer: str) -> None:
+def unlink_evidence(ws: Workspace, claim_id: int, passage_id: int, reviewer: Actor | str) -> None:
     """Remove an evidence link (recorded in the history)."""
+    who = actor_for(ws.settings, reviewer)
     with ws.store.begin() as conn:
+        authorise(who, "link", claim_id, conn=conn)
         res = conn.execute(
             sa.delete(evidence_links).where(
                 evidence_links.c.claim_id == claim_id, evidence_links.c.passage_id == passage_id
@@ -149,7 +159,7 @@ def unlink_evidence(ws: Workspace, claim_id: int, passage_id: int, reviewer: str
         )
         if res.rowcount == 0:
             raise NotFoundError(f"claim {claim_id} has no link to passage {passage_id}")
-        _event(conn, claim_id, "unlink", reviewer, passage_id=passage_id)
+        _event(conn, claim_id, "unlink", who.username, passage_id=passage_id)
 
 
 def links_for(ws: Workspace, claim_id: int) -> list[EvidenceLink]:
@@ -169,7 +179,7 @@ def set_verdict(
     ws: Workspace,
     claim_id: int,
     label: str,
-    reviewer: str,
+    reviewer: Actor | str,
     rationale: str = "",
     *,
     expect_version: int | None = None,
@@ -183,8 +193,13 @@ def set_verdict(
     """
     label = check_label(ws, label)
     status = parse_status(status)
+    who = actor_for(ws.settings, reviewer)
+    reviewer = who.username
     with ws.store.begin() as conn:
         claim = _claim(conn, claim_id)
+        authorise(who, "verdict", claim, conn=conn, to_status=status)
+        if links:
+            authorise(who, "link", claim, conn=conn)
         version = _bump(conn, claim, expect_version, status=status.value)
         for passage_id, stance in links:
             _link(conn, claim_id, passage_id, stance, reviewer)
@@ -199,24 +214,32 @@ def set_verdict(
 
 
 def set_status(
-    ws: Workspace, claim_id: int, status: ClaimStatus | str, reviewer: str,
+    ws: Workspace, claim_id: int, status: ClaimStatus | str, reviewer: Actor | str,
     *, expect_version: int | None = None,
 ) -> Claim:
     """Move a claim through the workflow (new, in_review, needs_second_review, done, dismissed)."""
     status = parse_status(status)
+    who = actor_for(ws.settings, reviewer)
     with ws.store.begin() as conn:
-        claim = _claim(conn, claim_id)
-        _bump(conn, claim, expect_version, status=status.value)
-        _event(conn, claim_id, "status", reviewer, status=status.value, previous=claim.status.value)
-        return _claim(conn, claim_id)
+        return _set_status(conn, who, "review", claim_id, status, expect_version)
 
 
-def dismiss_claim(ws: Workspace, claim_id: int, reviewer: str, reason: str = "") -> Claim:
+def _set_status(conn: Connection, who: Actor, action: str, claim_id: int, status: ClaimStatus,
+                expect_version: int | None = None) -> Claim:
+    claim = _claim(conn, claim_id)
+    authorise(who, action, claim, conn=conn, to_status=status)
+    _bump(conn, claim, expect_version, status=status.value)
+    _event(conn, claim_id, "status", who.username, status=status.value, previous=claim.status.value)
+    return _claim(conn, claim_id)
+
+
+def dismiss_claim(ws: Workspace, claim_id: int, reviewer: Actor | str, reason: str = "") -> Claim:
     """Mark an extracted sentence as not a claim (kept, hidden from the queue and index)."""
-    claim = set_status(ws, claim_id, ClaimStatus.dismissed, reviewer)
-    if reason:
-        with ws.store.begin() as conn:
-            _event(conn, claim_id, "note", reviewer, note=reason)
+    who = actor_for(ws.settings, reviewer)
+    with ws.store.begin() as conn:
+        claim = _set_status(conn, who, "edit_claim", claim_id, ClaimStatus.dismissed)
+        if reason:
+            _event(conn, claim_id, "note", who.username, note=reason)
     return claim
 
 
@@ -284,9 +307,12 @@ def _new_claim_from_span(
     return claim.model_copy(update={"id": res.inserted_primary_key[0]})
 
 
-def add_claim(ws: Workspace, article_id: str, start: int, end: int, reviewer: str) -> Claim:
+def add_claim(ws: Workspace, article_id: str, start: int, end: int, reviewer: Actor | str) -> Claim:
     """Add a claim the extractor missed, from any span of the article."""
+    who = actor_for(ws.settings, reviewer)
+    reviewer = who.username
     with ws.store.begin() as conn:
+        authorise(who, "edit_claim", conn=conn)
         text, start, end = _span_claim(conn, article_id, start, end)
         claim = _new_claim_from_span(conn, ws, text, article_id, start, end, "manual")
         _event(conn, claim.id, "add", reviewer, start=claim.start, end=claim.end)  # type: ignore[arg-type]
@@ -294,22 +320,24 @@ def add_claim(ws: Workspace, article_id: str, start: int, end: int, reviewer: st
 
 
 def edit_claim(
-    ws: Workspace, claim_id: int, reviewer: str, start: int, end: int,
+    ws: Workspace, claim_id: int, reviewer: Actor | str, start: int, end: int,
     *, expect_version: int | None = None,
 ) -> Claim:
     """Move a claim's span (its text is always the article text of the new span)."""
+    who = actor_for(ws.settings, reviewer)
     with ws.store.begin() as conn:
-        return _edit(conn, claim_id, reviewer, start, end, expect_version)
+        return _edit(conn, claim_id, who, start, end, expect_version)
 
 
 def _edit(
-    conn: Connection, claim_id: int, reviewer: str, start: int, end: int,
+    conn: Connection, claim_id: int, who: Actor, start: int, end: int,
     expect_version: int | None = None,
 ) -> Claim:
     from factcheck.ml.checkworthy import classify_type
     from factcheck.text.values import extract_values
 
     claim = _claim(conn, claim_id)
+    authorise(who, "edit_claim", claim, conn=conn)
     article_text, start, end = _span_claim(conn, claim.article_id, start, end)
     text = article_text[start:end]
     values = extract_values(text, start)
@@ -321,13 +349,15 @@ def _edit(
         )
     except sa.exc.IntegrityError:
         raise InputError(f"another claim already covers {start}:{end}") from None
-    _event(conn, claim_id, "edit", reviewer, old={"start": claim.start, "end": claim.end,
+    _event(conn, claim_id, "edit", who.username, old={"start": claim.start, "end": claim.end,
            "text": claim.text}, new={"start": start, "end": end, "text": text})
     return _claim(conn, claim_id)
 
 
-def split_claim(ws: Workspace, claim_id: int, at: Sequence[int], reviewer: str) -> list[Claim]:
+def split_claim(ws: Workspace, claim_id: int, at: Sequence[int], reviewer: Actor | str) -> list[Claim]:
     """Split a compound claim at absolute offsets; the original becomes the first part."""
+    who = actor_for(ws.settings, reviewer)
+    reviewer = who.username
     claim = ws.store.get_claim(claim_id)
     cuts = sorted(set(at))
     if not cuts or any(not (claim.start < c < claim.end) for c in cuts):
@@ -337,7 +367,7 @@ def split_claim(ws: Workspace, claim_id: int, at: Sequence[int], reviewer: str) 
     bounds = [claim.start, *cuts, claim.end]
     parts = list(zip(bounds[:-1], bounds[1:]))
     with ws.store.begin() as conn:  # one transaction: a failed part leaves the claim as it was
-        out = [_edit(conn, claim_id, reviewer, *parts[0])]
+        out = [_edit(conn, claim_id, who, *parts[0])]
         text = conn.execute(
             sa.select(articles.c.text).where(articles.c.id == claim.article_id)
         ).scalar_one()

@@ -120,7 +120,7 @@ def _browse(ws) -> None:
                 if b.button("Review", key=f"articles_review_{c.id}", width="stretch"):
                     components.open_claim(int(c.id), order)  # type: ignore[arg-type]
         with st.expander("Add a claim the extractor missed"):
-            add_claim_form(ws, aid, components.identity.current_reviewer(), key=f"articles_add_{aid}")
+            add_claim_form(ws, aid, components.identity.current_identity(), key=f"articles_add_{aid}")
 
 
 def render() -> None:

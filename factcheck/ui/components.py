@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from factcheck.errors import FactcheckError
+from factcheck.services.auth import Actor
 from factcheck.ui import identity, resources
 from factcheck.ui.safe_html import CSS, md
 from factcheck.workspace import Workspace
@@ -24,8 +25,9 @@ PAGES = {
 _FLASH = "fc_flash"
 
 
-def setup() -> tuple[Workspace, str]:
-    """Every page starts here: workspace, first-start bootstrap, reviewer, pending messages."""
+def setup() -> tuple[Workspace, Actor]:
+    """Every page starts here: workspace, first-start bootstrap, the actor (who is signed in, or
+    the solo reviewer), pending messages."""
     st.html(CSS)
     ws = resources.workspace()
     resources.ensure_ready(ws)
@@ -34,7 +36,8 @@ def setup() -> tuple[Workspace, str]:
         st.session_state["fc_startup_errors_shown"] = True
         st.warning("Some of the sample data could not be prepared:\n\n"
                    + "\n".join(f"- {md(p)}" for p in problems[:10]), icon=":material/warning:")
-    reviewer = identity.sidebar()
+    identity.sidebar()
+    reviewer = identity.current_identity()
     show_flash()
     return ws, reviewer
 

@@ -17,6 +17,7 @@ from factcheck.db import queries
 from factcheck.errors import FactcheckError
 from factcheck.models import Claim, Stance
 from factcheck.services import review as rv
+from factcheck.services.auth import Actor
 from factcheck.ui import evidence_cache as cache
 from factcheck.ui import resources
 from factcheck.ui.safe_html import block, chips, esc, highlight, link, md
@@ -59,7 +60,7 @@ def _source_line(title: str | None, url: str | None, source_id: str, extra: str 
     return f"<b>{link(url, label)}</b>" + (f' <span class="fc-muted">{esc(extra)}</span>' if extra else "")
 
 
-def _link_form(ws, claim: Claim, pid: int, reviewer: str, prefix: str, current: Any,
+def _link_form(ws, claim: Claim, pid: int, reviewer: Actor, prefix: str, current: Any,
                link_cb: Callable[..., None]) -> None:
     cid = int(claim.id)  # type: ignore[arg-type]
     k_stance, k_note = link_key(prefix, "stance", cid, pid), link_key(prefix, "note", cid, pid)
@@ -76,7 +77,7 @@ def _link_form(ws, claim: Claim, pid: int, reviewer: str, prefix: str, current: 
                               on_click=link_cb, args=(ws, cid, pid, reviewer, prefix), width="stretch")
 
 
-def _suggestion_card(ws, claim: Claim, sugg: Any, reviewer: str, prefix: str, linked: dict[int, Any],
+def _suggestion_card(ws, claim: Claim, sugg: Any, reviewer: Actor, prefix: str, linked: dict[int, Any],
                      link_cb: Callable[..., None]) -> None:
     pid = int(sugg.passage_id)
     with st.container(border=True):
@@ -94,7 +95,7 @@ def _suggestion_card(ws, claim: Claim, sugg: Any, reviewer: str, prefix: str, li
         _link_form(ws, claim, pid, reviewer, prefix, linked.get(pid), link_cb)
 
 
-def _linked(ws, claim: Claim, reviewer: str, links: list[Any], unlink_cb: Callable[..., None]) -> None:
+def _linked(ws, claim: Claim, reviewer: Actor, links: list[Any], unlink_cb: Callable[..., None]) -> None:
     from factcheck.services import sources as fc_sources
 
     cid = int(claim.id)  # type: ignore[arg-type]
@@ -188,7 +189,7 @@ def _short(text: str, n: int = 160) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def panel(ws, claim: Claim, reviewer: str, *, link_cb: Callable[..., None],
+def panel(ws, claim: Claim, reviewer: Actor, *, link_cb: Callable[..., None],
           unlink_cb: Callable[..., None]) -> None:
     """Linked evidence, check results, suggestions, and a free-text source search."""
     cid = int(claim.id)  # type: ignore[arg-type]
@@ -213,7 +214,7 @@ def panel(ws, claim: Claim, reviewer: str, *, link_cb: Callable[..., None],
 
 
 @st.fragment
-def _search(ws, claim: Claim, reviewer: str, linked: dict[int, Any], link_cb: Callable[..., None],
+def _search(ws, claim: Claim, reviewer: Actor, linked: dict[int, Any], link_cb: Callable[..., None],
             pmark: str) -> None:
     cid = int(claim.id)  # type: ignore[arg-type]
     query = st.text_input("Search the sources", key=f"review_search_{cid}",

@@ -8,6 +8,10 @@ navigation) shows streamlit-authenticator's login form and stops the page until 
 in with a username and password from the users file (bcrypt hashes). The reviewer recorded in
 every event is then the login username, the role comes from the file, and the sidebar shows who
 is signed in with a logout button. Nothing else in the app reads or sets the identity.
+
+The role rules are not here: :func:`can` and :func:`require` ask
+:func:`factcheck.services.auth.authorise` — the same function every library write calls inside
+its transaction — so the app shows what the library will allow.
 """
 
 from __future__ import annotations
@@ -17,12 +21,12 @@ import streamlit as st
 from factcheck.config import Settings, default_reviewer
 from factcheck.errors import FactcheckError
 from factcheck.services.auth import (
-    Identity,
+    Actor,
     PermissionDenied,
     Role,
     load_users,
     role_of,
-    solo_identity,
+    solo_actor,
     team_mode,
 )
 from factcheck.ui.safe_html import md
@@ -45,7 +49,7 @@ def logged_in() -> bool:
     return bool(st.session_state.get("authentication_status")) and bool(st.session_state.get("username"))
 
 
-def current_identity() -> Identity:
+def current_identity() -> Actor:
     """Who is acting: the login (team mode) or the sidebar name as admin (solo mode).
 
     In team mode without a login this stops the page (pages run after :func:`login_gate`, so it
@@ -59,10 +63,9 @@ def current_identity() -> Identity:
             role = role_of(st.session_state.get("roles"))
         except FactcheckError:
             role = Role.reviewer
-        return Identity(username=str(st.session_state["username"]), role=role,
-                        name=st.session_state.get("name"))
-    solo = solo_identity()
-    return Identity(username=_solo_name(), role=solo.role)
+        return Actor(username=str(st.session_state["username"]), role=role,
+                     name=st.session_state.get("name"))
+    return solo_actor(_solo_name())
 
 
 def _solo_name() -> str:
@@ -83,7 +86,7 @@ def can(action: str) -> bool:
     return current_identity().can(action)
 
 
-def require(action: str) -> Identity:
+def require(action: str) -> Actor:
     """Stop the page with a clear message unless the current user may do `action`."""
     who = current_identity()
     try:

@@ -21,8 +21,9 @@ from factcheck.db import queries
 from factcheck.errors import ConflictError, FactcheckError, InputError, NotFoundError
 from factcheck.models import Article, Claim, ClaimStatus
 from factcheck.services import review as rv
+from factcheck.services.auth import Actor, PermissionDenied, authorise
 from factcheck.text.sentences import paragraph_span
-from factcheck.ui import components, evidence, evidence_cache, identity
+from factcheck.ui import components, evidence, evidence_cache
 from factcheck.ui.components import PAGES, flash
 from factcheck.ui.safe_html import block, chips, esc, highlight, link, md
 
@@ -94,7 +95,7 @@ def _neighbours(ws, cid: int) -> tuple[int | None, int | None, int | None, int]:
 
 
 # -- actions (button callbacks: one library call each) ---------------------------------------
-def _save_verdict(ws, claim_id: int, expect_version: int, reviewer: str) -> None:
+def _save_verdict(ws, claim_id: int, expect_version: int, reviewer: Actor) -> None:
     label = st.session_state.get(f"review_label_{claim_id}")
     rationale = st.session_state.get(f"review_rationale_{claim_id}") or ""
     second = bool(st.session_state.get(f"review_second_{claim_id}"))
@@ -102,18 +103,13 @@ def _save_verdict(ws, claim_id: int, expect_version: int, reviewer: str) -> None
         flash("Choose a verdict before saving.", "warning")
         return
     status = ClaimStatus.needs_second_review if second else ClaimStatus.done
-    who = identity.current_identity()
-    if not who.can("verdict"):
-        flash(f"{who.username} ({who.role.value}) may not record verdicts.", "error")
+    try:  # the same rules the library applies again inside the save's transaction
+        authorise(reviewer, "verdict", ws.store.get_claim(claim_id), to_status=status)
+    except PermissionDenied as e:
+        flash(str(e), "warning")
         return
-    try:
-        awaiting_second = ws.store.get_claim(claim_id).status is ClaimStatus.needs_second_review
     except FactcheckError:
-        awaiting_second = False
-    if awaiting_second and not second and not who.can("second_review"):
-        flash(f"Claim #{claim_id} waits for a second review: it needs the editor role to be "
-              f"marked done; save it with “Ask for a second review” ticked, or ask an editor.", "warning")
-        return
+        pass  # e.g. the claim is gone: the save reports it
     try:
         verdict = rv.set_verdict(ws, claim_id, label, reviewer, rationale,
                                  expect_version=expect_version, status=status)
@@ -129,7 +125,7 @@ def _save_verdict(ws, claim_id: int, expect_version: int, reviewer: str) -> None
     flash(f"Saved verdict “{verdict.label}” on claim #{claim_id}.")
 
 
-def _reapply(ws, claim_id: int, current_version: int, reviewer: str) -> None:
+def _reapply(ws, claim_id: int, current_version: int, reviewer: Actor) -> None:
     mine = st.session_state.get(_CONFLICT) or {}
     try:
         verdict = rv.set_verdict(ws, claim_id, mine["label"], reviewer, mine.get("rationale", ""),
@@ -155,7 +151,7 @@ def _reload(claim_id: int) -> None:
     _forget(claim_id)
 
 
-def _set_status(ws, claim_id: int, status: str, expect_version: int, reviewer: str) -> None:
+def _set_status(ws, claim_id: int, status: str, expect_version: int, reviewer: Actor) -> None:
     claim = components.action(rv.set_status, ws, claim_id, status, reviewer,
                               expect_version=expect_version,
                               ok=f"Claim #{claim_id} is now “{components.status_label(status)}”.")
@@ -163,7 +159,7 @@ def _set_status(ws, claim_id: int, status: str, expect_version: int, reviewer: s
         _set_seen(claim_id, claim.version)
 
 
-def _link(ws, claim_id: int, passage_id: int, reviewer: str, prefix: str) -> None:
+def _link(ws, claim_id: int, passage_id: int, reviewer: Actor, prefix: str) -> None:
     state = st.session_state
     stance = state.get(evidence.link_key(prefix, "stance", claim_id, passage_id)) or "supports"
     note = (state.get(evidence.link_key(prefix, "note", claim_id, passage_id)) or "").strip() or None
@@ -171,7 +167,7 @@ def _link(ws, claim_id: int, passage_id: int, reviewer: str, prefix: str) -> Non
                       ok=f"Linked passage {passage_id} ({STANCE_LABELS.get(stance, stance)}).")
 
 
-def _unlink(ws, claim_id: int, passage_id: int, reviewer: str) -> None:
+def _unlink(ws, claim_id: int, passage_id: int, reviewer: Actor) -> None:
     components.action(rv.unlink_evidence, ws, claim_id, passage_id, reviewer,
                       ok=f"Unlinked passage {passage_id}.")
 
@@ -229,7 +225,7 @@ def _claim_block(ws, claim: Claim, article: Article) -> None:
             chips([(f"{kv.kind.value}: {kv.text}", "") for kv in claim.key_values]))
 
 
-def _conflict_panel(ws, claim: Claim, reviewer: str) -> bool:
+def _conflict_panel(ws, claim: Claim, reviewer: Actor) -> bool:
     mine = st.session_state.get(_CONFLICT)
     cid = int(claim.id)  # type: ignore[arg-type]
     if not mine or mine.get("claim_id") != cid:
@@ -260,7 +256,7 @@ def _conflict_panel(ws, claim: Claim, reviewer: str) -> bool:
     return True
 
 
-def _verdict_form(ws, claim: Claim, seen: int, reviewer: str) -> None:
+def _verdict_form(ws, claim: Claim, seen: int, reviewer: Actor) -> None:
     cid = int(claim.id)  # type: ignore[arg-type]
     scale = ws.settings.verdict_scale()
     current = rv.get_verdict(ws, cid)
@@ -363,7 +359,7 @@ def split_points(original: str, marked: str) -> list[int]:
 
 
 @st.fragment
-def _fix_extraction(ws, claim: Claim, article: Article, seen: int, reviewer: str) -> None:
+def _fix_extraction(ws, claim: Claim, article: Article, seen: int, reviewer: Actor) -> None:
     cid = int(claim.id)  # type: ignore[arg-type]
     edit_tab, split_tab, dismiss_tab, add_tab = st.tabs(["Edit span", "Split", "Dismiss", "Add a claim"])
     with edit_tab:
@@ -409,7 +405,7 @@ def _fix_extraction(ws, claim: Claim, article: Article, seen: int, reviewer: str
         add_claim_form(ws, claim.article_id, reviewer, key=f"review_add_{cid}")
 
 
-def add_claim_form(ws, article_id: str, reviewer: str, *, key: str) -> None:
+def add_claim_form(ws, article_id: str, reviewer: Actor, *, key: str) -> None:
     """Pick any sentence of the article (optionally part of it) and add it as a claim."""
     sents = ws.store.get_sentences(article_id)
     if not sents:
