@@ -23,6 +23,7 @@ import ipaddress
 import logging
 import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Collection, Iterable
@@ -248,6 +249,11 @@ class GuardedBackend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
+def _ssl_context() -> ssl.SSLContext:
+    """Certificate checks as httpx does them (certifi CAs, host name verified against the URL)."""
+    return httpx.create_ssl_context()
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """An httpx transport whose connections go through :class:`GuardedBackend`; no proxies."""
 
@@ -256,7 +262,7 @@ class GuardedTransport(httpx.HTTPTransport):
         # httpx has no public hook for the network backend: replace the pool it built (pinned
         # httpx<1; test_fetch checks that the guard is in force through a real client).
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=_ssl_context(),
             max_connections=10,
             max_keepalive_connections=5,
             keepalive_expiry=5.0,
@@ -296,7 +302,7 @@ def _show(url: str) -> str:
 
 def _parse_url(url: str, requested: str) -> httpx.URL:
     try:
-        parsed = httpx.URL(url)
+        parsed = httpx.URL(url.strip())
     except (httpx.InvalidURL, TypeError, ValueError) as e:
         raise FetchError(f"{_show(url)}: not a valid link ({e}); copy the full address", url=requested) from e
     if parsed.scheme not in ("http", "https"):
@@ -384,6 +390,11 @@ def fetch(
             where = _show(str(current))
             if redirects:
                 where += f" (redirected from {_show(url)})"
+            if time.monotonic() > deadline:
+                raise FetchError(
+                    f"{where}: the download took longer than {total_timeout:g} s; try again later",
+                    url=url,
+                )
             try:
                 with client.stream("GET", current) as resp:
                     status = resp.status_code
@@ -727,7 +738,8 @@ def robots_allowed(
     means "assume disallowed" and is not cached, so the next call asks again. A private-address
     refusal is raised as PrivateAddressError, like for the URL itself.
     """
-    parts = urlsplit(url)
+    _parse_url(url, url)  # a bad link is a bad link, not a robots.txt answer
+    parts = urlsplit(url.strip())
     key = (parts.scheme.lower(), parts.netloc.lower())
     now = time.monotonic()
     with _robots_lock:

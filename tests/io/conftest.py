@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -70,36 +72,49 @@ class _Server(ThreadingHTTPServer):
 class LocalServer:
     """A ThreadingHTTPServer in a thread; tests add routes and read the hits (path, headers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: list[tuple[str, dict[str, str]]] = []
         self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.httpd.app = self
+        self.scheme = "http"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05})
         self.thread.daemon = True
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
         """Absolute URL of a path on this server (optionally under another host name)."""
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def paths(self) -> list[str]:
         """Paths requested so far, in order."""
         return [p for p, _ in self.hits]
 
 
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    """A fresh local server per test (its own port, so robots.txt caches never mix)."""
+@contextmanager
+def running(tls: ssl.SSLContext | None = None) -> Iterator[LocalServer]:
+    """A started LocalServer, shut down on exit; robots.txt caches cleared around it."""
     from factcheck.io.fetch import clear_robots_cache
 
     clear_robots_cache()
-    srv = LocalServer()
+    srv = LocalServer(tls)
     srv.thread.start()
-    yield srv
-    srv.httpd.shutdown()
-    srv.httpd.server_close()
-    clear_robots_cache()
+    try:
+        yield srv
+    finally:
+        srv.httpd.shutdown()
+        srv.httpd.server_close()
+        clear_robots_cache()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    """A fresh local server per test (its own port, so robots.txt caches never mix)."""
+    with running() as srv:
+        yield srv
 
 
 def sleep_then(seconds: float, route: Route) -> Route:

@@ -604,3 +604,60 @@ def test_robots_missing_allows_and_server_error_disallows(site: LocalServer) -> 
 def test_robots_uses_the_guard(site: LocalServer, no_dial: None) -> None:
     with pytest.raises(PrivateAddressError):
         robots_allowed(site.url("/feed.xml"))
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f.1", "017700000001", "127.1", "0"])
+def test_numeric_host_spellings_refused(host: str, no_dial: None) -> None:
+    """Odd spellings of loopback are resolved (inet_aton) and the resolved address is checked."""
+    with pytest.raises(PrivateAddressError, match="private address"):
+        fetch(f"http://{host}:8080/")
+
+
+def test_robots_rejects_bad_links() -> None:
+    with pytest.raises(FetchError, match="only http and https"):
+        robots_allowed("ftp://example.org/feed")
+
+
+# --- HTTPS: the checked address is dialled, the host name is used for SNI and the certificate ------
+
+
+@pytest.fixture
+def tls_site(tmp_path, monkeypatch: pytest.MonkeyPatch, fake_dns: dict):
+    """An HTTPS server with a self-signed certificate for news.test (openssl), trusted by fetch."""
+    import shutil
+    import ssl
+    import subprocess
+
+    from .conftest import running
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=news.test",
+         "-addext", "subjectAltName=DNS:news.test"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    sni: list[str | None] = []
+    server_ctx.sni_callback = lambda _sock, name, _ctx: sni.append(name)  # type: ignore[assignment]
+    monkeypatch.setattr(fetch_mod, "_ssl_context", lambda: ssl.create_default_context(cafile=str(cert)))
+    fake_dns["answers"]["other.test"] = [[PUBLIC_IP]]
+    with running(server_ctx) as srv:
+        srv.routes["/notes.txt"] = lambda h: h.send_body(200, TEXT.encode(), "text/plain")
+        yield srv, sni
+
+
+def test_https_uses_host_name_for_sni_and_certificate(tls_site, fake_dns: dict) -> None:
+    srv, sni = tls_site
+    got = fetch(srv.url("/notes.txt", host="news.test"))
+    assert got.final_url.startswith("https://news.test:")
+    assert got.body == TEXT.encode()
+    assert fake_dns["dial"] == [PUBLIC_IP]  # the socket went to the checked address...
+    assert sni == ["news.test"]  # ...while TLS named the host
+    assert srv.hits[0][1]["Host"] == f"news.test:{srv.port}"
+    # the same server under a name its certificate does not cover: verification fails
+    with pytest.raises(FetchError, match="cannot connect.*(CERTIFICATE_VERIFY_FAILED|match|certificate)"):
+        fetch(srv.url("/notes.txt", host="other.test"))
