@@ -338,7 +338,7 @@ def _http_error(status: int, reason: str, where: str, url: str) -> FetchError:
         fix = "the server has a problem; try again later"
     else:
         fix = "check the link, or save the page from your browser and add it as a file"
-    return FetchError(f"{where}: HTTP {status} {reason}; {fix}", url=url, status=status)
+    return FetchError(f"{where}: HTTP {status} {reason or ''}".rstrip() + f"; {fix}", url=url, status=status)
 
 
 def options_from_settings(settings: Settings) -> dict[str, Any]:
@@ -408,8 +408,8 @@ def fetch(
                         raise _http_error(status, resp.reason_phrase, where, url)
                     if status != 304 and not 200 <= status < 300:
                         raise FetchError(
-                            f"{where}: unexpected HTTP {status} {resp.reason_phrase}; open the link in a "
-                            "browser and use the address it ends on",
+                            f"{where}: unexpected HTTP {status} {resp.reason_phrase}".rstrip()
+                            + "; open the link in a browser and use the address it ends on",
                             url=url,
                             status=status,
                         )
