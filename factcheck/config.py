@@ -8,6 +8,7 @@
 | min_score   | FACTCHECK_MIN_SCORE      | the trained threshold            |
 | verdicts    | FACTCHECK_VERDICTS       | built-in scale (TOML/YAML file)  |
 | auth        | FACTCHECK_AUTH           | none: solo mode, no login        |
+| allow_private_hosts | FACTCHECK_ALLOW_PRIVATE_HOSTS | off: links to private addresses are refused |
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class Settings(BaseSettings):
     # 16 vs 12.2 s in batches of 64 (less padding per batch; bench/ingest.py). GPUs want more.
     batch_size: int = Field(default=16, ge=1, le=4096, description="texts per embedding model batch")
     max_bytes: int = Field(default=20_000_000, description="largest input file accepted")
+    allow_private_hosts: bool = Field(
+        default=False,
+        description="fetch links that resolve to private/loopback addresses (intranet desks only)",
+    )
     cache_dir: Path | None = Field(
         default=None,
         description="per-user cache of derived data (default: $XDG_CACHE_HOME/factcheck, ~/.cache/factcheck)",

@@ -1,7 +1,7 @@
 """Hostile uploads: safe names, size limits, zip bombs, capped PDF reading.
 
 The app's upload widgets hand every file to :func:`read_upload`, which never raises: it returns
-:class:`~factcheck.ingest.Document` items and :class:`~factcheck.errors.InputError` items with
+:class:`~factcheck.io.readers.Document` items and :class:`~factcheck.errors.InputError` items with
 one-line messages. Before any parsing it
 
 * reduces the uploaded name to a harmless base name (:func:`safe_upload_name`: no directories,

@@ -1,0 +1,1 @@
+"""Tests of the input/output layer (factcheck.io): fetching links and polling feeds."""
