@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy.engine import Connection
 
 from factcheck.config import Settings
 from factcheck.db.store import Store, index_kinds, index_source
@@ -161,10 +163,21 @@ class Workspace:
             self._marks[kind] = (mark, time.monotonic())
         return mark
 
-    def changed(self, kind: str) -> None:
-        """Say that this process just wrote rows of `kind`: the next :meth:`mark` re-reads it."""
+    def changed(self, *kinds: str) -> None:
+        """Say that this process just wrote rows of `kinds`: the next :meth:`mark` re-reads them."""
         with self._lock:
-            self._marks.pop(kind, None)
+            for kind in kinds:
+                self._marks.pop(kind, None)
+
+    @contextmanager
+    def write(self, *kinds: str) -> Iterator[Connection]:
+        """A write transaction over rows of `kinds`; once it commits, :meth:`changed` (own writes
+        are seen at once, whatever the recheck delay)."""
+        try:
+            with self.store.begin() as conn:
+                yield conn
+        finally:
+            self.changed(*kinds)
 
     # -- indexes ------------------------------------------------------------
     def _vectors(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:

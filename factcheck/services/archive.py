@@ -321,7 +321,7 @@ def store_entries(ws: Workspace, entries: list[ArchiveCheck], report: ImportRepo
     ids = [e.id for e in unique]
     have: set[str] = set()
     new: list[ArchiveCheck] = []
-    with ws.store.begin() as conn:
+    with ws.write("archive") as conn:
         for chunk in in_chunks(ids):
             q = sa.select(archive_table.c.id).where(archive_table.c.id.in_(chunk))
             have.update(r for (r,) in conn.execute(q))

@@ -35,6 +35,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.engine import Connection
 
 from factcheck.db.store import (
+    INDEX_SOURCES,
     MODELS_BY_TABLE,
     articles,
     claims,
@@ -969,7 +970,7 @@ def import_jsonl_lines(ws: Workspace, lines: Iterable[str], name: str = "<dump>"
     """Merge dump lines into the database in one transaction (see :func:`import_jsonl`)."""
     report = ImportReport()
     parsed = _parse(lines, name, report)
-    with ws.store.begin() as conn:
+    with ws.write(*INDEX_SOURCES) as conn:
         _merge(conn, parsed, name, report)
     log.info("imported %s: %d added, %d updated, %d unchanged, %d conflicts, %d errors", name,
              report.added, report.updated, report.skipped_same, len(report.conflicts),

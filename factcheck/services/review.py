@@ -110,7 +110,7 @@ def link_evidence(
 ) -> EvidenceLink:
     """Link a passage to a claim with a stance (re-linking updates stance and note)."""
     who = actor_for(ws.settings, reviewer)
-    with ws.store.begin() as conn:
+    with ws.write("claims", "verdicts") as conn:
         authorise(who, "link", claim_id, conn=conn)
         return _link(conn, claim_id, passage_id, stance, who.username, note)
 
@@ -150,7 +150,7 @@ def _link(
 def unlink_evidence(ws: Workspace, claim_id: int, passage_id: int, reviewer: Actor | str) -> None:
     """Remove an evidence link (recorded in the history)."""
     who = actor_for(ws.settings, reviewer)
-    with ws.store.begin() as conn:
+    with ws.write("claims", "verdicts") as conn:
         authorise(who, "link", claim_id, conn=conn)
         res = conn.execute(
             sa.delete(evidence_links).where(
@@ -195,7 +195,7 @@ def set_verdict(
     status = parse_status(status)
     who = actor_for(ws.settings, reviewer)
     reviewer = who.username
-    with ws.store.begin() as conn:
+    with ws.write("claims", "verdicts") as conn:
         claim = _claim(conn, claim_id)
         authorise(who, "verdict", claim, conn=conn, to_status=status)
         if links:
@@ -220,7 +220,7 @@ def set_status(
     """Move a claim through the workflow (new, in_review, needs_second_review, done, dismissed)."""
     status = parse_status(status)
     who = actor_for(ws.settings, reviewer)
-    with ws.store.begin() as conn:
+    with ws.write("claims", "verdicts") as conn:
         return _set_status(conn, who, "review", claim_id, status, expect_version)
 
 
@@ -236,7 +236,7 @@ def _set_status(conn: Connection, who: Actor, action: str, claim_id: int, status
 def dismiss_claim(ws: Workspace, claim_id: int, reviewer: Actor | str, reason: str = "") -> Claim:
     """Mark an extracted sentence as not a claim (kept, hidden from the queue and index)."""
     who = actor_for(ws.settings, reviewer)
-    with ws.store.begin() as conn:
+    with ws.write("claims", "verdicts") as conn:
         claim = _set_status(conn, who, "edit_claim", claim_id, ClaimStatus.dismissed)
         if reason:
             _event(conn, claim_id, "note", who.username, note=reason)
@@ -311,7 +311,7 @@ def add_claim(ws: Workspace, article_id: str, start: int, end: int, reviewer: Ac
     """Add a claim the extractor missed, from any span of the article."""
     who = actor_for(ws.settings, reviewer)
     reviewer = who.username
-    with ws.store.begin() as conn:
+    with ws.write("claims", "verdicts") as conn:
         authorise(who, "edit_claim", conn=conn)
         text, start, end = _span_claim(conn, article_id, start, end)
         claim = _new_claim_from_span(conn, ws, text, article_id, start, end, "manual")
@@ -325,7 +325,7 @@ def edit_claim(
 ) -> Claim:
     """Move a claim's span (its text is always the article text of the new span)."""
     who = actor_for(ws.settings, reviewer)
-    with ws.store.begin() as conn:
+    with ws.write("claims", "verdicts") as conn:
         return _edit(conn, claim_id, who, start, end, expect_version)
 
 
@@ -366,7 +366,7 @@ def split_claim(ws: Workspace, claim_id: int, at: Sequence[int], reviewer: Actor
         )
     bounds = [claim.start, *cuts, claim.end]
     parts = list(zip(bounds[:-1], bounds[1:]))
-    with ws.store.begin() as conn:  # one transaction: a failed part leaves the claim as it was
+    with ws.write("claims", "verdicts") as conn:  # one transaction: a failed part leaves the claim as it was
         out = [_edit(conn, claim_id, who, *parts[0])]
         text = conn.execute(
             sa.select(articles.c.text).where(articles.c.id == claim.article_id)

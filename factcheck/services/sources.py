@@ -331,7 +331,7 @@ def _add_one(ws: Workspace, doc: Document, ids: set[str], hashes: dict[str, str]
     if not parts:
         return SourceResult(status="error", message=f"{doc.origin}: no sentences found", **base)
     try:
-        with ws.store.begin() as conn:
+        with ws.write("passages") as conn:
             conn.execute(sa.insert(sources_table).values(to_row(src)))
             conn.execute(sa.insert(passages_table), [to_row(p, drop_none_keys=["id"]) for p in parts])
     except sa.exc.IntegrityError as e:
