@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 from factcheck.errors import FactcheckError, InputError
 from factcheck.io.readers import Document, read_bytes
 from factcheck.io.uploads import MAX_NAME_CHARS, read_upload, safe_upload_name
-
-from .test_uploads import make_pdf
+from tests.io.test_uploads import make_pdf
 
 EXAMPLES = int(os.environ.get("FACTCHECK_FUZZ_EXAMPLES", "150"))
 IMPORT_EXAMPLES = int(os.environ.get("FACTCHECK_FUZZ_IMPORT_EXAMPLES", str(min(EXAMPLES, 1000))))

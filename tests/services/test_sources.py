@@ -17,8 +17,7 @@ from factcheck.services.sources import (
     split_passages,
 )
 from factcheck.text.sentences import split_sentences
-
-from .conftest import REPO
+from tests.conftest import REPO
 
 SAMPLE_SOURCES = REPO / "sample_data" / "sources"
 BANNER = "Synthetic demo source — written for the factcheck demo, not a real article."

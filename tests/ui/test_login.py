@@ -17,7 +17,7 @@ import yaml
 from factcheck.config import Settings
 from factcheck.errors import ConfigError
 from factcheck.services.auth import Role, add_user, load_users, role_of, team_mode
-from tests.test_app import APP, SAMPLE, TIMEOUT, _env, ok, page, texts
+from tests.ui.test_app import APP, SAMPLE, TIMEOUT, _env, ok, page, texts
 
 USERS = {"ana": ("ana-pw", "reviewer"), "ed": ("ed-pw", "editor")}
 

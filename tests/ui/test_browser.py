@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_app import checkworthy_usable
+from tests.ui.test_app import checkworthy_usable
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -48,7 +48,7 @@ def _prebuild(folder: Path, st_model) -> None:
     from factcheck.services.extract import extract_paths
     from factcheck.services.sources import add_sources
     from factcheck.workspace import Workspace
-    from tests.test_app import _stub_checkworthy
+    from tests.ui.test_app import _stub_checkworthy
 
     with pytest.MonkeyPatch.context() as mp:
         _stub_checkworthy(mp)

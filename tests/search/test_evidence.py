@@ -15,9 +15,8 @@ from factcheck.services.sources import add_documents, add_sources
 from factcheck.text.compare import compare_values
 from factcheck.text.tokens import tokenize
 from factcheck.text.values import extract_values
-
-from .conftest import REPO
-from .test_checks import NUT_JOBS, VALUATION, store_claims
+from tests.conftest import REPO
+from tests.services.test_checks import NUT_JOBS, VALUATION, store_claims
 
 SAMPLE_SOURCES = REPO / "sample_data" / "sources"
 ARCHIVE = REPO / "sample_data" / "archive"
