@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import types
-
 import pytest
 import sqlalchemy as sa
 
 from factcheck.db.store import passages, sources, to_row, verdicts
 from factcheck.errors import ConflictError, InputError, NotFoundError
-from factcheck.models import Article, Claim, ClaimStatus, ClaimType, Passage, Sentence, Source, Stance
+from factcheck.models import Article, Claim, ClaimStatus, Passage, Sentence, Source, Stance
 from factcheck.services import review
 
 TEXT = (
@@ -20,15 +16,6 @@ TEXT = (
     "\u201cWe will win,\u201d said Jane Doe."
 )
 SOURCE_TEXT = "Official data show unemployment at 3.9% in May. Prices rose 2.1% over the year."
-
-
-@pytest.fixture(autouse=True)
-def _claim_typing(monkeypatch):
-    """Use the real claim typer when it exists; until then a stub (review.py imports it lazily)."""
-    if importlib.util.find_spec("factcheck.ml.checkworthy") is None:
-        stub = types.ModuleType("factcheck.ml.checkworthy")
-        stub.classify_type = lambda text, values: ClaimType.quantity if values else ClaimType.other
-        monkeypatch.setitem(sys.modules, "factcheck.ml.checkworthy", stub)
 
 
 def _spans(text: str) -> list[tuple[int, int]]:

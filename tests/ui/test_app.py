@@ -7,18 +7,16 @@ each test gets a copy of the bootstrapped database and indexes.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
-import sys
 import time
-import types
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import REPO
+
 APP = str(REPO / "app.py")
 SAMPLE = REPO / "sample_data"
 TIMEOUT = 300
@@ -29,47 +27,6 @@ def page(name: str) -> str:
 
 
 # -- fixtures ----------------------------------------------------------------------------------
-def checkworthy_usable() -> bool:
-    """True when the real check-worthiness model can be loaded (module and weights present)."""
-    if importlib.util.find_spec("factcheck.ml.checkworthy") is None:
-        return False
-    from factcheck.errors import FactcheckError
-    from factcheck.ml.checkworthy import CheckworthinessModel
-
-    try:
-        CheckworthinessModel.load()
-    except (FactcheckError, OSError):
-        return False
-    return True
-
-
-def _stub_checkworthy(mp: pytest.MonkeyPatch) -> None:
-    """Until the check-worthiness model is usable, a crude stand-in so extraction runs."""
-    if checkworthy_usable():
-        return
-    import re
-
-    import numpy as np
-
-    from factcheck.models import ClaimType
-
-    stub = types.ModuleType("factcheck.ml.checkworthy")
-    cue = re.compile(r"\d|\bsaid\b|\bsays\b|[\"“]")
-
-    class CheckworthinessModel:
-        @classmethod
-        def load(cls):
-            return cls()
-
-        def score(self, texts, _vecs):
-            return np.array([0.9 if cue.search(t) and len(t.split()) > 5 else 0.1 for t in texts])
-
-    stub.CheckworthinessModel = CheckworthinessModel
-    stub.DEFAULT_THRESHOLD = 0.5
-    stub.classify_type = lambda text, values: ClaimType.quantity if values else ClaimType.other
-    mp.setitem(sys.modules, "factcheck.ml.checkworthy", stub)
-
-
 def _env(mp: pytest.MonkeyPatch, folder: Path, model) -> None:
     import factcheck.ml.embedder
 
@@ -79,7 +36,6 @@ def _env(mp: pytest.MonkeyPatch, folder: Path, model) -> None:
     mp.setenv("FACTCHECK_SAMPLE_DATA", str(SAMPLE))
     mp.delenv("FACTCHECK_VERDICTS", raising=False)
     mp.delenv("FACTCHECK_MIN_SCORE", raising=False)
-    _stub_checkworthy(mp)
 
 
 def ok(at):
