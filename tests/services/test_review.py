@@ -136,10 +136,14 @@ def test_verdict_input_errors_change_nothing(ws):
         review.set_verdict(ws, cid, "Pants on fire", "alice")
     with pytest.raises(InputError, match="unknown status 'finished'"):
         review.set_verdict(ws, cid, "True", "alice", status="finished")
-    with pytest.raises(NotFoundError, match="no passage 999"):  # link fails -> whole save rolls back
-        review.set_verdict(ws, cid, "True", "alice", links=[(999, "supports")])
+    # the second link fails after the same transaction bumped the claim's version and stored the
+    # first link: the whole save rolls back
+    with pytest.raises(NotFoundError, match="no passage 999"):
+        review.set_verdict(ws, cid, "True", "alice",
+                           links=[(ws.passage_ids[0], "supports"), (999, "supports")])
     assert review.get_verdict(ws, cid) is None
     assert ws.store.get_claim(cid).version == 1
+    assert review.links_for(ws, cid) == []
     assert review.history(ws, cid) == []
     with pytest.raises(NotFoundError, match="no claim 999"):
         review.set_verdict(ws, 999, "True", "alice")
@@ -253,11 +257,16 @@ def test_split_claim(ws):
 def test_failed_split_changes_nothing(ws):
     c = ws.claims[1]
     cut = TEXT.index("and prices")
-    review.add_claim(ws, "a1", cut, c.end, "bob")  # the second part already exists
+    review.add_claim(ws, "a1", cut, c.end, "bob")  # the last part already exists
     before = ws.store.get_claim(c.id)
+    n_claims = len(ws.store.list_claims())
+    mid = TEXT.index(" in May")
+    # the split shortens the claim and inserts the middle part before the last part fails
     with pytest.raises(InputError, match="already covers"):
-        review.split_claim(ws, c.id, [cut], "alice")
+        review.split_claim(ws, c.id, [mid, cut], "alice")
     assert ws.store.get_claim(c.id) == before
+    assert len(ws.store.list_claims()) == n_claims
+    assert "in May" not in [x.text for x in ws.store.list_claims()]
     assert review.history(ws, c.id) == []
 
 
