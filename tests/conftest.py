@@ -15,6 +15,18 @@ SAMPLE_ARTICLE = REPO / "sample_data" / "articles" / "npr_anthropic_ban.txt"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+REAL_MODEL_FIXTURES = {"st_model"}  # fixtures that load the real embedding model
+BROWSER_MODULES = {"test_browser.py"}  # modules that drive a real browser
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``slow`` every test that needs the real model (directly or through another fixture:
+    its fixture closure) or a browser, so ``pytest -m "not slow"`` is the fast loop."""
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.name in BROWSER_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _user_cache(tmp_path_factory):
     """Per-user caches go to a temporary folder, never the developer's ~/.cache."""

@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 from factcheck.errors import FactcheckError, InputError
 from factcheck.io.readers import Document, read_bytes
 from factcheck.io.uploads import MAX_NAME_CHARS, read_upload, safe_upload_name
-
-from .test_uploads import make_pdf
+from tests.io.test_uploads import make_pdf
 
 EXAMPLES = int(os.environ.get("FACTCHECK_FUZZ_EXAMPLES", "150"))
 IMPORT_EXAMPLES = int(os.environ.get("FACTCHECK_FUZZ_IMPORT_EXAMPLES", str(min(EXAMPLES, 1000))))
@@ -115,7 +114,6 @@ def _scores(texts):
 @FUZZ
 @given(text=documents, min_score=st.sampled_from([0.0, 0.5, 1.01]))
 def test_extraction_offsets_are_always_exact(text, min_score):
-    pytest.importorskip("factcheck.ml.checkworthy", reason="factcheck.checkworthy not written yet")
     from factcheck.services.extract import analyse
 
     sentences, claims = analyse("doc", text, _scores, min_score)
@@ -315,7 +313,6 @@ def test_pdf_seed_is_readable():
 @pytest.fixture(scope="module")
 def dump_lines(tmp_path_factory):
     """A real dump (articles, claims, verdicts, events...) to mutate."""
-    pytest.importorskip("factcheck.services.export")
     from factcheck.services.export import jsonl_lines
 
     ws = _memory_ws(tmp_path_factory.mktemp("dump"))
@@ -478,8 +475,9 @@ urls = st.one_of(
 @FUZZ
 @given(url=urls, label=st.text(max_size=20))
 def test_links_are_only_http(url, label):
-    safe_html = pytest.importorskip("factcheck.ui.safe_html")
     from urllib.parse import urlsplit
+
+    from factcheck.ui import safe_html
 
     target = safe_html.safe_url(url)
     html = safe_html.link(url, label)

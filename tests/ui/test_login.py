@@ -1,4 +1,4 @@
-"""Team mode: login (streamlit-authenticator, bcrypt users file) and roles, in the app and the library.
+"""Team mode: login (streamlit-authenticator, bcrypt users file) and roles, in the app.
 
 The app tests drive the library's real login form in AppTest (no session state is faked). To keep
 them lean each one bootstraps only the sample articles (no sources or archive).
@@ -7,32 +7,13 @@ them lean each one bootstraps only the sample articles (no sources or archive).
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
-import bcrypt
 import pytest
 import sqlalchemy as sa
 import yaml
 
-from factcheck.config import Settings
-from factcheck.errors import ConfigError
-from factcheck.services.auth import Role, add_user, load_users, role_of, team_mode
-from tests.test_app import APP, SAMPLE, TIMEOUT, _env, ok, page, texts
-
-USERS = {"ana": ("ana-pw", "reviewer"), "ed": ("ed-pw", "editor")}
-
-
-def write_users(path: Path, **extra) -> Path:
-    """A users file with cheap bcrypt hashes (rounds=4: the tests stay fast)."""
-    users = {
-        name: {"name": name.title(), "email": f"{name}@example.org", "roles": [role],
-               "password": bcrypt.hashpw(pw.encode(), bcrypt.gensalt(4)).decode()}
-        for name, (pw, role) in USERS.items()
-    }
-    data = {"cookie": {"name": "fc_test", "key": "k" * 32, "expiry_days": 0},
-            "credentials": {"usernames": users}, **extra}
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
+from tests.services.test_auth import write_users
+from tests.ui.test_app import APP, SAMPLE, TIMEOUT, _env, ok, page, texts
 
 
 @pytest.fixture
@@ -139,42 +120,3 @@ def test_a_broken_users_file_is_one_clear_line(team, tmp_path, monkeypatch):
     monkeypatch.setenv("FACTCHECK_AUTH", str(bad))
     at = team()
     assert "no bcrypt password hash" in texts(at) and not has_queue(at)
-
-
-# -- library side (no streamlit) -----------------------------------------------------------------
-def test_users_file_checks_and_team_mode(tmp_path, monkeypatch):
-    monkeypatch.delenv("FACTCHECK_TEAM", raising=False)
-    path = write_users(tmp_path / "u.yaml")
-    assert team_mode(Settings(db="x.db", auth=path)) and not team_mode(Settings(db="x.db"))
-    config = load_users(path)
-    assert set(config["credentials"]["usernames"]) == {"ana", "ed"} and config["cookie"]["expiry_days"] == 0
-    assert role_of(["reviewer", "editor"]) is Role.editor and role_of(None) is Role.reviewer
-    with pytest.raises(ConfigError, match="unknown role"):
-        role_of(["boss"])
-    (tmp_path / "plain.yaml").write_text(yaml.safe_dump(
-        {"cookie": {"name": "c", "key": "k"}, "credentials": {"usernames": {"x": {"password": "secret"}}}}))
-    with pytest.raises(ConfigError, match="no bcrypt password hash"):
-        load_users(tmp_path / "plain.yaml")
-    with pytest.raises(ConfigError, match="cannot read"):
-        load_users(tmp_path / "missing.yaml")
-    assert load_users(SAMPLE / "auth.example.yaml")["credentials"]["usernames"]["ed"]["roles"] == ["editor"]
-
-
-def test_add_user_cli_writes_a_bcrypt_hash(tmp_path, monkeypatch):
-    from typer.testing import CliRunner
-
-    from factcheck.cli import app
-
-    path = tmp_path / "users.yaml"
-    add_user(path, "Cy", "cy-pw", Role.admin, name="Cy Admin")
-    monkeypatch.setenv("FACTCHECK_NEW_PASSWORD", "dee-pw")
-    res = CliRunner().invoke(app, ["auth", "add-user", str(path), "dee", "--role", "editor"])
-    assert res.exit_code == 0, res.output
-    users = load_users(path)["credentials"]["usernames"]
-    assert users["cy"]["roles"] == ["admin"] and users["dee"]["roles"] == ["editor"]
-    assert bcrypt.checkpw(b"dee-pw", users["dee"]["password"].encode())
-    res = CliRunner().invoke(app, ["auth", "hash", "pw"])
-    assert res.exit_code == 0
-    assert bcrypt.checkpw(b"pw", res.stdout.strip().encode())
-    res = CliRunner().invoke(app, ["auth", "add-user", str(path), "eve", "--role", "boss"])
-    assert res.exit_code == 2  # an unknown role is a usage error

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from factcheck.db.store import Store, claims, meta
+from factcheck.db.store import Store, articles, claims, meta
 from factcheck.errors import ConfigError, NotFoundError
 from factcheck.models import Article, Claim, ClaimType, KeyValue, Sentence, ValueKind
 
@@ -39,13 +39,23 @@ def test_roundtrip_claim_with_values(settings):
 
 def test_failed_save_is_rolled_back(settings):
     store = Store(settings.url)
-    art = _article()
     c = Claim(article_id="a1", sentence_index=0, start=0, end=3, text="The")
-    store.save_extraction(art, [], [c])
+    store.save_extraction(_article(), [], [c])
+    # A new article whose claims INSERT fails (two claims on one span: uq_claim_span) only after
+    # the article and its sentences were written in the same transaction: none of it may stay.
+    art = _article("Prices rose. Exports fell.", aid="a2")
+    sents = [Sentence(article_id="a2", index=0, start=0, end=12, text="Prices rose."),
+             Sentence(article_id="a2", index=1, start=13, end=26, text="Exports fell.")]
+    dup = Claim(article_id="a2", sentence_index=0, start=0, end=12, text="Prices rose.")
     with pytest.raises(sa.exc.IntegrityError):
-        # same article id again: the whole transaction fails, nothing new is stored
-        store.save_extraction(_article(aid="a1"), [], [c])
+        store.save_extraction(art, sents, [dup, dup])
     assert store.count(claims) == 1
+    assert store.get_sentences("a2") == []
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(articles.c.id)).scalars().all() == ["a1"]
+    # and the failed transaction left nothing behind that blocks a correct retry
+    [saved] = store.save_extraction(art, sents, [dup])
+    assert saved.article_id == "a2" and len(store.get_sentences("a2")) == 2
 
 
 def test_unknown_claim_message(settings):

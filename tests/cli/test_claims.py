@@ -8,8 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from factcheck.cli.app import app
-
-from .conftest import SAMPLE_ARTICLE
+from tests.conftest import SAMPLE_ARTICLE
 
 CONTRACT = {"article_id", "claim_id", "text", "start", "end", "type", "score", "speaker", "values"}
 

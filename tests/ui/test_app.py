@@ -7,18 +7,16 @@ each test gets a copy of the bootstrapped database and indexes.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
-import sys
 import time
-import types
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.conftest import REPO
+
 APP = str(REPO / "app.py")
 SAMPLE = REPO / "sample_data"
 TIMEOUT = 300
@@ -29,47 +27,6 @@ def page(name: str) -> str:
 
 
 # -- fixtures ----------------------------------------------------------------------------------
-def checkworthy_usable() -> bool:
-    """True when the real check-worthiness model can be loaded (module and weights present)."""
-    if importlib.util.find_spec("factcheck.ml.checkworthy") is None:
-        return False
-    from factcheck.errors import FactcheckError
-    from factcheck.ml.checkworthy import CheckworthinessModel
-
-    try:
-        CheckworthinessModel.load()
-    except (FactcheckError, OSError):
-        return False
-    return True
-
-
-def _stub_checkworthy(mp: pytest.MonkeyPatch) -> None:
-    """Until the check-worthiness model is usable, a crude stand-in so extraction runs."""
-    if checkworthy_usable():
-        return
-    import re
-
-    import numpy as np
-
-    from factcheck.models import ClaimType
-
-    stub = types.ModuleType("factcheck.ml.checkworthy")
-    cue = re.compile(r"\d|\bsaid\b|\bsays\b|[\"“]")
-
-    class CheckworthinessModel:
-        @classmethod
-        def load(cls):
-            return cls()
-
-        def score(self, texts, _vecs):
-            return np.array([0.9 if cue.search(t) and len(t.split()) > 5 else 0.1 for t in texts])
-
-    stub.CheckworthinessModel = CheckworthinessModel
-    stub.DEFAULT_THRESHOLD = 0.5
-    stub.classify_type = lambda text, values: ClaimType.quantity if values else ClaimType.other
-    mp.setitem(sys.modules, "factcheck.ml.checkworthy", stub)
-
-
 def _env(mp: pytest.MonkeyPatch, folder: Path, model) -> None:
     import factcheck.ml.embedder
 
@@ -79,7 +36,6 @@ def _env(mp: pytest.MonkeyPatch, folder: Path, model) -> None:
     mp.setenv("FACTCHECK_SAMPLE_DATA", str(SAMPLE))
     mp.delenv("FACTCHECK_VERDICTS", raising=False)
     mp.delenv("FACTCHECK_MIN_SCORE", raising=False)
-    _stub_checkworthy(mp)
 
 
 def ok(at):
@@ -567,57 +523,3 @@ def test_first_start_reports_what_could_not_be_prepared(tmp_path, monkeypatch, s
     monkeypatch.setenv("FACTCHECK_SAMPLE_DATA", str(data))
     at = ok(AppTest.from_file(APP, default_timeout=TIMEOUT).run())
     assert "could not be prepared" in texts(at) and "empty.txt" in texts(at)
-
-
-# -- helpers without streamlit -------------------------------------------------------------------
-def test_safe_html():
-    from factcheck.ui.safe_html import esc, highlight, link, md, safe_url
-
-    assert md("$5 and $6 [x](javascript:y) # h") == r"\$5 and \$6 \[x\]\(javascript\:y\) \# h"
-
-    assert esc('<a href="x">') == "&lt;a href=&quot;x&quot;&gt;"
-    assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
-    for bad in ("javascript:alert(1)", "data:text/html,x", "//evil.org", "http://", "https://a b", None):
-        assert safe_url(bad) is None
-    assert link("javascript:alert(1)", "<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
-    assert 'href="https://e.org/?a=1&amp;b=2"' in link("https://e.org/?a=1&b=2", "t")
-    text = "Cost <$5> rose"
-    out = highlight(text, [(10, 20, "fc-claim"), (12, 14, "fc-value"), (99, 120, "x")], offset=5)
-    assert out == 'Cost <mark class="fc-claim">&lt;$</mark><mark class="fc-claim fc-value">5&gt;</mark>' \
-                  '<mark class="fc-claim"> rose</mark>'
-
-
-def test_split_points_and_find_span():
-    from factcheck.errors import InputError
-    from factcheck.ui.review import find_span, split_points
-
-    original = "Prices rose 5% and exports fell 2%."
-    assert split_points(original, "Prices rose 5% | and exports fell 2%.") == [15]
-    assert split_points(original, "Prices rose 5%|and exports|fell 2%.") == [15, 27]
-    with pytest.raises(InputError):
-        split_points(original, "Prices rose 6% | and exports fell 2%.")
-    with pytest.raises(InputError):
-        split_points(original, original)
-    assert find_span("a b a b", "a b", 3) == (4, 7)
-    assert find_span("abc", "zz", 0) is None
-
-
-def test_kappa_from_latest_verdicts():
-    import math
-
-    import pandas as pd
-
-    from factcheck.db.queries import agreement, reviewed_per_reviewer
-
-    latest = pd.DataFrame(
-        [("ana", 1, "True"), ("ana", 2, "False"), ("ben", 1, "True"), ("ben", 2, "True"),
-         ("cy", 3, "False")],
-        columns=["reviewer", "claim_id", "label"],
-    )
-    pairs = agreement(latest, ["True", "False"])
-    assert len(pairs) == 1  # cy shares no claim with anyone
-    row = pairs.iloc[0]
-    assert row["claims in common"] == 2 and row["agreement"] == 0.5 and math.isclose(row["kappa"], 0.0)
-    same = agreement(latest[latest.claim_id == 1], ["True", "False"])
-    assert math.isnan(same.iloc[0]["kappa"])  # one label throughout: kappa undefined
-    assert list(reviewed_per_reviewer(latest)["reviewer"]) == ["ana", "ben", "cy"]

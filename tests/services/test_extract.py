@@ -4,8 +4,7 @@ import pytest
 
 from factcheck.models import ClaimType
 from factcheck.services.extract import analyse, extract_paths, is_boilerplate
-
-from .conftest import SAMPLE_ARTICLE
+from tests.conftest import SAMPLE_ARTICLE
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,7 @@ from factcheck.services.sources import (
     split_passages,
 )
 from factcheck.text.sentences import split_sentences
-
-from .conftest import REPO
+from tests.conftest import REPO
 
 SAMPLE_SOURCES = REPO / "sample_data" / "sources"
 BANNER = "Synthetic demo source — written for the factcheck demo, not a real article."
@@ -138,6 +137,26 @@ def test_same_id_different_text_is_an_error(fake_ws):
     assert rep.added == 1
     rep = add_documents(fake_ws, [Document(text="Second version. No.", id="x")])
     assert rep.added == 0 and "already stored with a different text" in rep.errors[0]
+
+
+def test_failed_passages_insert_rolls_back_the_source(fake_ws, monkeypatch):
+    """One transaction per source: when the passages INSERT fails after the source row was
+    written, neither is stored and the error is reported."""
+    import factcheck.services.sources as sources_mod
+
+    def twice(source_id, text, **kw):  # two passages on one span: uq_passage_span fails
+        parts = split_passages(source_id, text, **kw)
+        return parts + [parts[0].model_copy(update={"index": len(parts)})]
+
+    monkeypatch.setattr(sources_mod, "split_passages", twice)
+    rep = add_documents(fake_ws, [Document(text="Broken source. Two sentences.", id="bad")])
+    assert rep.added == 0 and "cannot store" in rep.errors[0]
+    assert list_sources(fake_ws) == [] and source_passages(fake_ws, "bad") == []
+    monkeypatch.undo()
+    rep = add_documents(fake_ws, [Document(text="Broken source. Two sentences.", id="bad")])
+    assert rep.added == 1  # nothing half-stored blocks the retry
+    assert [s["source_id"] for s in list_sources(fake_ws)] == ["bad"]
+    assert [p.text for p in source_passages(fake_ws, "bad")] == ["Broken source. Two sentences."]
 
 
 def test_missing_path_and_binary_file_reported_batch_goes_on(fake_ws, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-from .conftest import REPO
+from tests.conftest import REPO
 
 
 def _bench():

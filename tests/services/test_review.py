@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import types
-
 import pytest
 import sqlalchemy as sa
 
 from factcheck.db.store import passages, sources, to_row, verdicts
 from factcheck.errors import ConflictError, InputError, NotFoundError
-from factcheck.models import Article, Claim, ClaimStatus, ClaimType, Passage, Sentence, Source, Stance
+from factcheck.models import Article, Claim, ClaimStatus, Passage, Sentence, Source, Stance
 from factcheck.services import review
 
 TEXT = (
@@ -20,15 +16,6 @@ TEXT = (
     "\u201cWe will win,\u201d said Jane Doe."
 )
 SOURCE_TEXT = "Official data show unemployment at 3.9% in May. Prices rose 2.1% over the year."
-
-
-@pytest.fixture(autouse=True)
-def _claim_typing(monkeypatch):
-    """Use the real claim typer when it exists; until then a stub (review.py imports it lazily)."""
-    if importlib.util.find_spec("factcheck.ml.checkworthy") is None:
-        stub = types.ModuleType("factcheck.ml.checkworthy")
-        stub.classify_type = lambda text, values: ClaimType.quantity if values else ClaimType.other
-        monkeypatch.setitem(sys.modules, "factcheck.ml.checkworthy", stub)
 
 
 def _spans(text: str) -> list[tuple[int, int]]:
@@ -149,10 +136,14 @@ def test_verdict_input_errors_change_nothing(ws):
         review.set_verdict(ws, cid, "Pants on fire", "alice")
     with pytest.raises(InputError, match="unknown status 'finished'"):
         review.set_verdict(ws, cid, "True", "alice", status="finished")
-    with pytest.raises(NotFoundError, match="no passage 999"):  # link fails -> whole save rolls back
-        review.set_verdict(ws, cid, "True", "alice", links=[(999, "supports")])
+    # the second link fails after the same transaction bumped the claim's version and stored the
+    # first link: the whole save rolls back
+    with pytest.raises(NotFoundError, match="no passage 999"):
+        review.set_verdict(ws, cid, "True", "alice",
+                           links=[(ws.passage_ids[0], "supports"), (999, "supports")])
     assert review.get_verdict(ws, cid) is None
     assert ws.store.get_claim(cid).version == 1
+    assert review.links_for(ws, cid) == []
     assert review.history(ws, cid) == []
     with pytest.raises(NotFoundError, match="no claim 999"):
         review.set_verdict(ws, 999, "True", "alice")
@@ -266,11 +257,16 @@ def test_split_claim(ws):
 def test_failed_split_changes_nothing(ws):
     c = ws.claims[1]
     cut = TEXT.index("and prices")
-    review.add_claim(ws, "a1", cut, c.end, "bob")  # the second part already exists
+    review.add_claim(ws, "a1", cut, c.end, "bob")  # the last part already exists
     before = ws.store.get_claim(c.id)
+    n_claims = len(ws.store.list_claims())
+    mid = TEXT.index(" in May")
+    # the split shortens the claim and inserts the middle part before the last part fails
     with pytest.raises(InputError, match="already covers"):
-        review.split_claim(ws, c.id, [cut], "alice")
+        review.split_claim(ws, c.id, [mid, cut], "alice")
     assert ws.store.get_claim(c.id) == before
+    assert len(ws.store.list_claims()) == n_claims
+    assert "in May" not in [x.text for x in ws.store.list_claims()]
     assert review.history(ws, c.id) == []
 
 

@@ -466,6 +466,26 @@ def test_dump_import_dump_is_identical(fake_ws, data, tmp_path, make_ws):
     assert again.skipped_same == report.written
 
 
+def test_import_failing_after_its_inserts_commits_nothing(fake_ws, data, tmp_path, make_ws, monkeypatch):
+    """The import is one transaction: a failure at its very end, after every table's rows were
+    inserted, leaves the target database as it was."""
+    dump = tmp_path / "dump.jsonl"
+    report = export.export_jsonl(fake_ws, dump)
+    target = make_ws()
+
+    def fail(_conn):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(export, "_fix_sequences", fail)  # the merge's last step
+    with pytest.raises(RuntimeError, match="connection lost"):
+        export.import_jsonl(target, dump)
+    tables = (sources, passages, claims, evidence_links, verdicts, archive)
+    assert [target.store.count(t) for t in tables] == [0] * len(tables)
+    monkeypatch.undo()
+    result = export.import_jsonl(target, dump)  # nothing half-imported gets in the way
+    assert result.ok and result.added == report.written
+
+
 def test_import_merges_into_a_database_with_other_rows(fake_ws, data, tmp_path, make_ws):
     dump = tmp_path / "dump.jsonl"
     export.export_jsonl(fake_ws, dump)

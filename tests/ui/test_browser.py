@@ -21,11 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_app import checkworthy_usable
+from tests.conftest import REPO
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -39,39 +38,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _prebuild(folder: Path, st_model) -> None:
-    """Without a usable check-worthiness model the server cannot extract: build the DB here."""
-    from factcheck.config import Settings
-    from factcheck.db.store import Store
-    from factcheck.ml.embedder import Embedder
-    from factcheck.services.archive import import_archive
-    from factcheck.services.extract import extract_paths
-    from factcheck.services.sources import add_sources
-    from factcheck.workspace import Workspace
-    from tests.test_app import _stub_checkworthy
-
-    with pytest.MonkeyPatch.context() as mp:
-        _stub_checkworthy(mp)
-        settings = Settings(db=str(folder / "fc.db"), index_dir=folder / "indexes")
-        store = Store(settings.url)
-        ws = Workspace(settings, store=store, embedder=Embedder(None, store, loader=lambda _n: st_model))
-        extract_paths(ws, [str(REPO / "sample_data" / "articles")])
-        add_sources(ws, [REPO / "sample_data" / "sources"])
-        for f in sorted((REPO / "sample_data" / "archive").iterdir()):
-            import_archive(ws, f)
-        for kind in ("claims", "passages", "archive"):
-            ws.sync_index(kind)
-        store.dispose()
-
-
 @pytest.fixture
-def server(tmp_path, request):
+def server(tmp_path):
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is missing (CI installs Debian's chromium; "
                     "never `playwright install`)")
     pytest.importorskip("playwright.sync_api", reason="playwright's Python package is not installed")
-    if not checkworthy_usable():  # the server could not extract the sample data itself
-        _prebuild(tmp_path, request.getfixturevalue("st_model"))
     port = _free_port()
     env = {
         **os.environ,

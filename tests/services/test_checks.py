@@ -16,8 +16,7 @@ from factcheck.services.review import link_evidence
 from factcheck.services.sources import add_documents, add_sources, source_passages
 from factcheck.text.sentences import split_sentences
 from factcheck.text.values import extract_values
-
-from .conftest import REPO, SAMPLE_ARTICLE
+from tests.conftest import REPO, SAMPLE_ARTICLE
 
 SAMPLE_SOURCES = REPO / "sample_data" / "sources"
 NUT_JOBS = "The Leftwing nut jobs at Anthropic have made a DISASTROUS MISTAKE"

@@ -8,9 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from factcheck.cli.app import app
-
-from .conftest import REPO, HashingModel
-from .test_checks import NUT_JOBS, VALUATION, store_claims
+from tests.conftest import REPO, HashingModel
+from tests.services.test_checks import NUT_JOBS, VALUATION, store_claims
 
 SOURCES = REPO / "sample_data" / "sources"
 ARCHIVE = REPO / "sample_data" / "archive"

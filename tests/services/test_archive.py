@@ -8,8 +8,7 @@ import pytest
 
 from factcheck.models import ArchiveCheck
 from factcheck.services.archive import archive_id, import_archive, list_archive, read_archive
-
-from .conftest import REPO
+from tests.conftest import REPO
 
 ARCHIVE = REPO / "sample_data" / "archive"
 
