@@ -27,7 +27,8 @@ import sqlalchemy as sa
 from factcheck.config import Settings
 from factcheck.db.store import Store, articles, claims, evidence_links, passages, sources, verdicts
 from factcheck.models import DEFAULT_VERDICT_SCALE
-from factcheck.services.export import csv_rows, export_csv, export_jsonl
+from factcheck.services.dump import export_jsonl
+from factcheck.services.export import csv_rows, export_csv
 from factcheck.workspace import Workspace
 
 log = logging.getLogger("bench.export")

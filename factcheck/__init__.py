@@ -18,7 +18,7 @@ _EXPORTS = {
     "Workspace": "workspace",
     "extract_document": "services.extract",
     "extract_paths": "services.extract",
-    "similar_claims": "services.extract",
+    "similar_claims": "search.claims",
 }
 __all__ = sorted(_EXPORTS)
 

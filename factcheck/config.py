@@ -26,10 +26,15 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
 def db_url(value: str) -> str:
-    """Turn a path or URL into an SQLAlchemy URL (a bare path means SQLite)."""
-    if "://" in value:
-        return value
-    return f"sqlite:///{Path(value).expanduser()}"
+    """Turn a path or URL into an SQLAlchemy URL: a bare path means SQLite, and bare
+    ``postgresql://`` / ``postgres://`` URLs get the psycopg 3 driver (SQLAlchemy would otherwise
+    look for psycopg2, which factcheck does not install). The one place URLs are normalised."""
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser()}"
+    for prefix in ("postgresql://", "postgres://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix) :]
+    return value
 
 
 def default_reviewer() -> str:

@@ -108,7 +108,7 @@ class PGDatabases:
 
         import sqlalchemy as sa
 
-        from factcheck.db.store import normalise_url
+        from factcheck.config import db_url as normalise_url
 
         self.admin_url = sa.engine.make_url(normalise_url(admin_url))
         self.admin = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)

@@ -313,7 +313,7 @@ def test_pdf_seed_is_readable():
 @pytest.fixture(scope="module")
 def dump_lines(tmp_path_factory):
     """A real dump (articles, claims, verdicts, events...) to mutate."""
-    from factcheck.services.export import jsonl_lines
+    from factcheck.services.dump import jsonl_lines
 
     ws = _memory_ws(tmp_path_factory.mktemp("dump"))
     from factcheck.models import Article, Claim
@@ -415,7 +415,7 @@ def _mutate_json(line: str, data) -> str:
 @FUZZ_IMPORT
 @given(data=st.data())
 def test_jsonl_import_never_crashes(dump_lines, tmp_path_factory, data):
-    from factcheck.services.export import import_jsonl_lines
+    from factcheck.services.dump import import_jsonl_lines
 
     lines = list(dump_lines)
     for _ in range(data.draw(st.integers(0, 6))):
@@ -499,7 +499,7 @@ def test_blank_files_are_input_errors(data):
 
 
 def test_import_line_with_unhashable_table_is_a_line_error(tmp_path):
-    from factcheck.services.export import import_jsonl_lines
+    from factcheck.services.dump import import_jsonl_lines
 
     ws = _memory_ws(tmp_path)
     try:
@@ -514,7 +514,7 @@ def test_import_checks_claim_offsets(dump_lines, tmp_path):
     import sqlalchemy as sa
 
     from factcheck.db.store import articles, claims
-    from factcheck.services.export import import_jsonl_lines
+    from factcheck.services.dump import import_jsonl_lines
 
     lines = []
     for line in dump_lines:

@@ -108,7 +108,7 @@ def similar(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
     """Stored claims most similar to TEXT."""
-    from factcheck.services.extract import similar_claims
+    from factcheck.search.claims import similar_claims
 
     ws = workspace(ctx)
     with errors():

@@ -74,3 +74,8 @@ def actor(ctx: typer.Context, reviewer: str | None) -> Any:
             return secret
 
         return authenticate(settings, reviewer, password)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 claim``, ``2 claims`` (``many`` for irregular plurals)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import typer
 
-from factcheck.cli.common import actor, emit_json, errors, out, workspace
+from factcheck.cli.common import actor, emit_json, errors, out, plural, workspace
 
 export_app = typer.Typer(help="Export verdicts: CSV, ClaimReview JSON-LD, JSONL dump.",
                          no_args_is_help=True, rich_markup_mode=None)
@@ -58,7 +58,7 @@ def export_csv_cmd(
                        ".csv")
             return
         report = export_csv(ws, path, article_id=article, status=status, excel=excel)
-    out.print(f"wrote {report.written} claims to {report.path}")
+    out.print(f"wrote {plural(report.written, 'claim')} to {report.path}")
 
 
 @export_app.command("claimreview")
@@ -95,7 +95,7 @@ def export_jsonl_cmd(
     path: str = typer.Argument(..., help="Output file, e.g. dump.jsonl (- for stdout)."),
 ) -> None:
     """Dump every record (articles ... review events, archive) as JSON lines."""
-    from factcheck.services.export import export_jsonl
+    from factcheck.services.dump import export_jsonl
 
     ws = workspace(ctx)
     with errors():
@@ -103,7 +103,7 @@ def export_jsonl_cmd(
             _to_stdout(lambda p: export_jsonl(ws, p), ".jsonl")
             return
         report = export_jsonl(ws, path)
-    out.print(f"dumped {report.written} records to {report.path}")
+    out.print(f"dumped {plural(report.written, 'record')} to {report.path}")
 
 
 @import_app.command("jsonl")
@@ -113,7 +113,7 @@ def import_jsonl_cmd(
     as_json: bool = typer.Option(False, "--json", help="The report as one JSON object."),
 ) -> None:
     """Merge a dump into the database: no duplicates, newer stored verdicts kept (exit 3)."""
-    from factcheck.services.export import import_jsonl
+    from factcheck.services.dump import import_jsonl
 
     ws = workspace(ctx)
     with errors():

@@ -180,9 +180,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.cmd == "revision":
         log.info("wrote %s", new_revision(args.message))
         return
-    from factcheck.db.store import normalise_url
 
-    engine = sa.create_engine(normalise_url(db_url(args.db)))
+    engine = sa.create_engine(db_url(args.db))
     if args.cmd == "upgrade":
         upgrade(engine)
     with engine.connect() as conn:

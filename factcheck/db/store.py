@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine
 
+from factcheck.config import db_url
 from factcheck.db.chunks import in_chunks
 from factcheck.errors import ConfigError, FactcheckError, NotFoundError
 from factcheck.models import (
@@ -284,17 +285,6 @@ def insert_ignoring_duplicates(conn: Connection, table: sa.Table) -> Any:
     return sa.insert(table)
 
 
-def normalise_url(url: str) -> str:
-    """Pick the psycopg 3 driver for bare ``postgresql://`` / ``postgres://`` URLs.
-
-    SQLAlchemy would otherwise look for psycopg2, which factcheck does not install.
-    """
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -308,7 +298,7 @@ class Store:
     """The factcheck database. One instance per process; thread-safe through the engine pool."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:
-        url = normalise_url(url)
+        url = db_url(url)
         kwargs: dict[str, Any] = {}
         if url.startswith("postgresql"):
             kwargs["pool_pre_ping"] = True  # app servers outlive database restarts

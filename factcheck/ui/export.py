@@ -10,6 +10,7 @@ import functools
 import streamlit as st
 
 from factcheck.db import queries
+from factcheck.services import dump as fc_dump
 from factcheck.services import export as fc_export
 from factcheck.ui import components, identity
 from factcheck.ui.safe_html import safe_url
@@ -70,7 +71,7 @@ def render() -> None:
                "`factcheck import jsonl` reads it back.")
     st.download_button(
         "Download JSONL dump",
-        data=functools.partial(fc_export.jsonl_text, ws),
+        data=functools.partial(fc_dump.jsonl_text, ws),
         file_name="factcheck-dump.jsonl",
         mime="application/jsonl",
         key="export_jsonl_download",

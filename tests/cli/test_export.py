@@ -60,7 +60,7 @@ def test_export_csv(runner, db, fake_ws, tmp_path):
     assert df["claim_text"].tolist() == ["'=HYPERLINK(\"http://x.example\")",
                                          "Sales fell -5% growth, the CEO said.", "Third."]
     res = runner.invoke(app, [*db, "export", "csv", str(path), "--status", "done"])
-    assert res.exit_code == 0 and "wrote 1 claims" in res.output
+    assert res.exit_code == 0 and "wrote 1 claim " in res.output
 
 
 def test_export_csv_to_stdout(runner, db):

@@ -146,7 +146,7 @@ def test_threads_migrating_different_databases(new_db_url):
 
 
 def test_bare_postgresql_url_uses_psycopg3():
-    from factcheck.db.store import normalise_url
+    from factcheck.config import db_url as normalise_url
 
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"

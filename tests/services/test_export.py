@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 from factcheck.config import Settings
 from factcheck.db.store import Store, archive, claims, evidence_links, passages, sources, to_row, verdicts
 from factcheck.errors import InputError, NotFoundError
+from factcheck.io import claimreview, verdict_csv
 from factcheck.ml.embedder import Embedder
 from factcheck.models import (
     ArchiveCheck,
@@ -27,6 +28,7 @@ from factcheck.models import (
     Source,
     ValueKind,
 )
+from factcheck.services import dump as fc_dump
 from factcheck.services import export, review
 from factcheck.workspace import Workspace
 
@@ -144,21 +146,21 @@ ISSUE_COLUMNS = [
 
 
 def test_columns_are_the_model_fields_in_issue_order():
-    assert list(export.COLUMNS) == list(export.ExportRow.model_fields) == ISSUE_COLUMNS
-    doc = export.columns_doc()
+    assert list(verdict_csv.COLUMNS) == list(verdict_csv.ExportRow.model_fields) == ISSUE_COLUMNS
+    doc = verdict_csv.columns_doc()
     for col in ISSUE_COLUMNS:
         assert f"| `{col}` |" in doc
-    assert all(f.description for f in export.ExportRow.model_fields.values())
+    assert all(f.description for f in verdict_csv.ExportRow.model_fields.values())
 
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
         (HYPERLINK, "'" + HYPERLINK),
-        ("-5% growth", "-5% growth"),
-        ("-5%", "-5%"),
-        ("+3.2", "+3.2"),
-        ("-1,000 jobs lost in May", "-1,000 jobs lost in May"),
+        ("-5% growth", "'-5% growth"),  # spreadsheets show #NAME? for it: OWASP as written
+        ("-5%", "'-5%"),
+        ("+3.2", "'+3.2"),
+        ("-1,000 jobs lost in May", "'-1,000 jobs lost in May"),
         ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
         ("-5 +A1", "'-5 +A1"),
         ("-5% growth =1+1", "'-5% growth =1+1"),
@@ -173,7 +175,7 @@ def test_columns_are_the_model_fields_in_issue_order():
     ],
 )
 def test_neutralise(cell, expected):
-    assert export.neutralise(cell) == expected
+    assert verdict_csv.neutralise(cell) == expected
 
 
 def _read(path, **kw) -> pd.DataFrame:
@@ -187,7 +189,7 @@ def test_csv_reads_back_with_pandas(fake_ws, data, tmp_path):
     df = _read(path)
     assert list(df.columns) == ISSUE_COLUMNS
     expected = [
-        ["" if v is None else export.neutralise(v) if isinstance(v, str) else str(v) for v in row]
+        ["" if v is None else verdict_csv.neutralise(v) if isinstance(v, str) else str(v) for v in row]
         for row in export.csv_rows(fake_ws)
     ]
     assert df.values.tolist() == expected
@@ -199,11 +201,11 @@ def test_csv_reads_back_with_pandas(fake_ws, data, tmp_path):
     by_id = df.set_index("claim_id")
     ids = [str(i) for i in data["ids"]]
     assert by_id.loc[ids[0], "claim_text"] == "'" + HYPERLINK  # inert
-    assert by_id.loc[ids[1], "claim_text"] == "-5% growth"  # readable
+    assert by_id.loc[ids[1], "claim_text"] == "'-5% growth"  # inert: a spreadsheet shows #NAME? otherwise
     assert by_id.loc[ids[2], "claim_text"] == CLAIM_TEXTS[2]  # comma, quotes, newline
     assert by_id.loc[ids[3], "claim_text"] == CLAIM_TEXTS[3]  # unicode
     assert by_id.loc[ids[4], "claim_text"].startswith("'@")
-    assert by_id.loc[ids[5], "claim_text"] == "+1 555 0100 is the hotline"
+    assert by_id.loc[ids[5], "claim_text"] == "'+1 555 0100 is the hotline"
     assert by_id.loc[ids[6], "claim_text"] == "'\tTabbed claim text"
     assert by_id.loc[ids[0], "article_title"] == 'Economy, "the numbers" & more'
     assert by_id.loc[ids[0], "rationale"] == 'Because, "False";\nsee sources.'
@@ -273,7 +275,7 @@ def test_csv_write_is_atomic(fake_ws, data, tmp_path, monkeypatch):
     path.write_text("previous export\n")
 
     def broken(ws, where):
-        yield (1,) * len(export.COLUMNS)
+        yield (1,) * len(verdict_csv.COLUMNS)
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(export, "_csv_rows", broken)
@@ -427,7 +429,7 @@ def test_claimreview_custom_scale_and_options(tmp_path, make_ws):
      ("1 March 2025", "2025-03-01"), ("last Tuesday", None), (None, None), ("", None)],
 )
 def test_iso_date(text, iso):
-    assert export.iso_date(text) == iso
+    assert claimreview.iso_date(text) == iso
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,21 +441,21 @@ def _sorted_lines(path) -> list[bytes]:
 
 def test_dump_import_dump_is_identical(fake_ws, data, tmp_path, make_ws):
     first = tmp_path / "dump.jsonl"
-    report = export.export_jsonl(fake_ws, first)
+    report = fc_dump.export_jsonl(fake_ws, first)
     lines = first.read_text(encoding="utf-8").splitlines()
     assert report.written == len(lines) - 1
     tables = {json.loads(line)["table"] for line in lines}
-    assert tables == {"meta", *export.DUMP_TABLES}
+    assert tables == {"meta", *fc_dump.DUMP_TABLES}
     assert "😀" in first.read_text(encoding="utf-8")
 
     empty = make_ws()
-    result = export.import_jsonl(empty, first)
+    result = fc_dump.import_jsonl(empty, first)
     assert result.ok and result.conflicts == [] and result.updated == 0
     assert result.added == report.written
     second = tmp_path / "dump2.jsonl"
-    export.export_jsonl(empty, second)
+    fc_dump.export_jsonl(empty, second)
     assert _sorted_lines(second) == _sorted_lines(first)
-    assert export.jsonl_text(empty) == second.read_text(encoding="utf-8")
+    assert fc_dump.jsonl_text(empty) == second.read_text(encoding="utf-8")
     # history came across: review events carry verdict, rationale, reviewer and time
     verdict_events = [json.loads(x) for x in lines if '"table": "review_events"' in x
                       and '"kind": "verdict"' in x]
@@ -461,7 +463,7 @@ def test_dump_import_dump_is_identical(fake_ws, data, tmp_path, make_ws):
         {"label", "rationale"} <= set(e["data"]) and e["reviewer"] and e["at"].endswith("Z")
         for e in verdict_events)
 
-    again = export.import_jsonl(empty, first)  # importing twice adds nothing
+    again = fc_dump.import_jsonl(empty, first)  # importing twice adds nothing
     assert (again.added, again.updated, again.conflicts) == (0, 0, [])
     assert again.skipped_same == report.written
 
@@ -470,25 +472,25 @@ def test_import_failing_after_its_inserts_commits_nothing(fake_ws, data, tmp_pat
     """The import is one transaction: a failure at its very end, after every table's rows were
     inserted, leaves the target database as it was."""
     dump = tmp_path / "dump.jsonl"
-    report = export.export_jsonl(fake_ws, dump)
+    report = fc_dump.export_jsonl(fake_ws, dump)
     target = make_ws()
 
     def fail(_conn):
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(export, "_fix_sequences", fail)  # the merge's last step
+    monkeypatch.setattr(fc_dump, "_fix_sequences", fail)  # the merge's last step
     with pytest.raises(RuntimeError, match="connection lost"):
-        export.import_jsonl(target, dump)
+        fc_dump.import_jsonl(target, dump)
     tables = (sources, passages, claims, evidence_links, verdicts, archive)
     assert [target.store.count(t) for t in tables] == [0] * len(tables)
     monkeypatch.undo()
-    result = export.import_jsonl(target, dump)  # nothing half-imported gets in the way
+    result = fc_dump.import_jsonl(target, dump)  # nothing half-imported gets in the way
     assert result.ok and result.added == report.written
 
 
 def test_import_merges_into_a_database_with_other_rows(fake_ws, data, tmp_path, make_ws):
     dump = tmp_path / "dump.jsonl"
-    export.export_jsonl(fake_ws, dump)
+    fc_dump.export_jsonl(fake_ws, dump)
 
     other = make_ws()
     # the other desk has its own article, claims, source and passage, taking ids 1..n
@@ -509,7 +511,7 @@ def test_import_merges_into_a_database_with_other_rows(fake_ws, data, tmp_path, 
                                          [src_claim.model_copy(update={"id": None, "version": 1,
                                                                        "status": ClaimStatus.new})])
 
-    report = export.import_jsonl(other, dump)
+    report = fc_dump.import_jsonl(other, dump)
     assert report.ok, report.errors
     assert report.by_table["articles"]["skipped_same"] == 1
     assert report.by_table["claims"]["updated"] == 1  # the dump's art-2 claim is newer
@@ -559,13 +561,13 @@ def _passage(ws: Workspace, pid: int) -> Passage:
 
 def test_older_verdict_in_dump_is_a_conflict_newer_one_updates(fake_ws, data, tmp_path, make_ws):
     dump = tmp_path / "dump.jsonl"
-    export.export_jsonl(fake_ws, dump)
+    fc_dump.export_jsonl(fake_ws, dump)
     target = make_ws()
-    export.import_jsonl(target, dump)
+    fc_dump.import_jsonl(target, dump)
     cid = data["ids"][0]
     # the target moves on: bob re-reviews claim 0 after the dump was taken
     review.set_verdict(target, cid, "Half true", "bob", "new data")
-    report = export.import_jsonl(target, dump)
+    report = fc_dump.import_jsonl(target, dump)
     assert report.added == 0 and report.updated == 0
     assert len(report.conflicts) == 2  # the claim (version) and its verdict
     [verdict_msg] = [c for c in report.conflicts if "the dump's verdict" in c]
@@ -576,8 +578,8 @@ def test_older_verdict_in_dump_is_a_conflict_newer_one_updates(fake_ws, data, tm
     # the other way round: the source moves on, its newer dump updates the target
     review.set_verdict(fake_ws, data["ids"][1], "False", "alice", "recheck")
     newer = tmp_path / "newer.jsonl"
-    export.export_jsonl(fake_ws, newer)
-    report = export.import_jsonl(target, newer)
+    fc_dump.export_jsonl(fake_ws, newer)
+    report = fc_dump.import_jsonl(target, newer)
     assert report.by_table["verdicts"]["updated"] == 1
     assert report.by_table["claims"]["updated"] == 1
     assert report.by_table["review_events"]["added"] == 1
@@ -586,7 +588,7 @@ def test_older_verdict_in_dump_is_a_conflict_newer_one_updates(fake_ws, data, tm
 
 
 def test_malformed_lines_are_reported_and_the_rest_imported(fake_ws, data, tmp_path, make_ws):
-    good = export.jsonl_text(fake_ws).splitlines()
+    good = fc_dump.jsonl_text(fake_ws).splitlines()
     claim_line = next(i for i, x in enumerate(good) if x.startswith('{"table": "claims"'))
     bad_record = json.loads(good[claim_line])
     bad_record["start"] = "twelve"
@@ -602,7 +604,7 @@ def test_malformed_lines_are_reported_and_the_rest_imported(fake_ws, data, tmp_p
     path = tmp_path / "dump.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     target = make_ws()
-    report = export.import_jsonl(target, path)
+    report = fc_dump.import_jsonl(target, path)
     assert not report.ok
     assert len(report.errors) == 5
     assert report.errors[0].startswith(f"{path}:2: not JSON")
@@ -619,24 +621,24 @@ def test_import_refuses_unusable_files(fake_ws, tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n\n")
     with pytest.raises(InputError, match="file is empty"):
-        export.import_jsonl(fake_ws, empty)
+        fc_dump.import_jsonl(fake_ws, empty)
     newer = tmp_path / "newer.jsonl"
     newer.write_text(json.dumps({"table": "meta", "schema_version": 99}) + "\n")
     with pytest.raises(InputError, match="upgrade factcheck"):
-        export.import_jsonl(fake_ws, newer)
+        fc_dump.import_jsonl(fake_ws, newer)
     with pytest.raises(InputError, match="cannot read"):
-        export.import_jsonl(fake_ws, tmp_path / "missing.jsonl")
+        fc_dump.import_jsonl(fake_ws, tmp_path / "missing.jsonl")
     binary = tmp_path / "bin.jsonl"
     binary.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(InputError, match="not UTF-8"):
-        export.import_jsonl(fake_ws, binary)
+        fc_dump.import_jsonl(fake_ws, binary)
 
 
 def test_dangling_parent_is_an_error(fake_ws, tmp_path):
     path = tmp_path / "d.jsonl"
     claim = Claim(id=5, article_id="ghost", sentence_index=0, start=0, end=3, text="abc")
     path.write_text(json.dumps({"table": "claims", **claim.model_dump(mode="json")}) + "\n")
-    report = export.import_jsonl(fake_ws, path)
+    report = fc_dump.import_jsonl(fake_ws, path)
     assert report.errors == [f"{path}:1: claim refers to article 'ghost', which is in neither the "
                              "dump nor the database"]
     assert fake_ws.store.count(claims) == 0

@@ -96,7 +96,7 @@ def test_rerun_adds_nothing_and_embeds_nothing(sample_claims):
 
 
 def test_similar_uses_the_claim_index(sample_claims):
-    from factcheck.services.extract import similar_claims
+    from factcheck.search.claims import similar_claims
 
     ws, _ = sample_claims
     hits = similar_claims(ws, "Anthropic is worth $380 billion", k=3)
