@@ -146,9 +146,10 @@ class Workspace:
         The one freshness policy: everything derived from the rows of a kind -- its FAISS index,
         the BM25 over it, the match corpus, the app's memoised results -- is keyed by this mark.
         It is re-read from the database (one aggregate query) at most every ``recheck_s`` seconds
-        of the kind (db.store.INDEX_SOURCES: 2 s for indexes); a write through this workspace
-        re-reads it at once (:meth:`changed`, and every index sync). Rows another process adds
-        are seen within that delay.
+        of the kind (db.store.INDEX_SOURCES: claims and archive every time, passages every 2 s,
+        verdicts every 2 minutes); a write through this workspace re-reads it at once
+        (:meth:`changed`, :meth:`write`, every index sync). Rows another process adds are seen
+        within that delay.
         """
         now = time.monotonic()
         with self._lock:
