@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from factcheck.db import migrate
-from factcheck.db.store import Store, articles, meta, metadata, to_row
+from factcheck.db.store import Store, meta, metadata
 from factcheck.errors import ConfigError
 from factcheck.models import Article
 
@@ -59,10 +59,12 @@ def test_database_at_head_opens_without_running_alembic(new_db_url, monkeypatch)
 def test_pre_migration_database_is_stamped_and_keeps_its_rows(new_db_url):
     url = new_db_url(empty=True)
     engine = sa.create_engine(url)
-    metadata.create_all(engine)  # what Store.create did before migrations
+    # what Store.create did before migrations: the baseline schema (0001), no alembic_version
+    migrate.upgrade(engine, migrate.BASELINE)
     with engine.begin() as conn:
-        conn.execute(sa.insert(meta).values(key="schema_version", value="1"))
-        conn.execute(sa.insert(articles).values(to_row(Article(id="old", text="Kept."))))
+        conn.execute(sa.text(f"DROP TABLE {migrate.VERSION_TABLE}"))  # 0001 wrote schema_version
+        conn.execute(sa.text("INSERT INTO articles (id, text, created_at) VALUES ('old', 'Kept.', :t)"),
+                     {"t": Article(id="old", text="Kept.").created_at})
     engine.dispose()
     store = Store(url)
     assert store.get_article("old").text == "Kept."
