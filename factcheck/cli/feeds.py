@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from factcheck.cli.common import (
     ALLOW_PRIVATE_HELP,
@@ -70,14 +69,15 @@ def feeds_list(
     if not rows:
         err.print("no feeds; add one with `factcheck feeds add URL --name NAME`", highlight=False)
         return
-    table = Table()
-    for col in ("id", "name", "url", "last poll (UTC)", "items", "articles", "claims", "last error"):
-        table.add_column(col, overflow="fold")
     for r in rows:
         polled = (r["last_polled_at"] or "never")[:16].replace("T", " ")
-        table.add_row(str(r["feed_id"]), r["name"] or r["title"] or "", r["url"], polled, str(r["items"]),
-                      str(r["articles"]), str(r["claims"]), r["last_error"] or "")
-    out.print(table)
+        status = f" (HTTP {r['last_status']})" if r["last_status"] else ""
+        line = (f"{r['feed_id']}  {r['name'] or r['title'] or r['url']}  {r['url']}  last poll {polled}"
+                f"{status}  {plural(r['items'], 'item')}, {plural(r['articles'], 'article')}, "
+                f"{plural(r['claims'], 'claim')}")
+        if r["last_error"]:
+            line += f"  last error: {r['last_error']}"
+        out.print(line)
 
 
 @feeds_app.command("poll")
