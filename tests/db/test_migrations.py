@@ -153,3 +153,19 @@ def test_bare_postgresql_url_uses_psycopg3():
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_0002_keeps_sources_as_version_1(new_db_url):
+    url = new_db_url(empty=True)
+    engine = sa.create_engine(url)
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO sources (id, text, created_at) VALUES ('s1', 'Old text.', :t)"),
+                     {"t": Article(id="x", text="x").created_at})
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT version, requested_url, fetched_at FROM sources")).one()
+        assert migrate.current_revision(conn) == "0002"
+        assert sa.inspect(conn).has_table("feeds") and sa.inspect(conn).has_table("feed_items")
+    engine.dispose()
+    assert tuple(row) == (1, None, None)
