@@ -94,6 +94,9 @@ class Article(Record):
     published: str | None = None
     text: str
     origin: str | None = Field(default=None, description="file path (and line) it came from")
+    requested_url: str | None = Field(default=None, description="the link given, when fetched")
+    fetched_at: datetime | None = Field(default=None, description="when the link was fetched (UTC)")
+    http_status: int | None = Field(default=None, description="HTTP status of the fetch")
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -129,7 +132,13 @@ class Claim(Record):
 
 
 class Source(Record):
-    """A source document that evidence passages come from."""
+    """A source document that evidence passages come from.
+
+    A source fetched from a link keeps what was fetched: the link given (`requested_url`), the
+    final URL after redirects (`url`), `fetched_at`, `http_status` and the extracted text. When the
+    page changes, the new text is stored as a new source (`<first id>@2`, `@3`, ...; `version` 2,
+    3, ...), so passages and evidence links of the old text stay as they were.
+    """
 
     id: str
     url: str | None = None
@@ -138,6 +147,10 @@ class Source(Record):
     published: str | None = None
     text: str
     origin: str | None = None
+    requested_url: str | None = Field(default=None, description="the link given, when fetched")
+    fetched_at: datetime | None = Field(default=None, description="when the link was fetched (UTC)")
+    http_status: int | None = Field(default=None, description="HTTP status of the fetch")
+    version: int = Field(default=1, description="1, then 2, 3... each time the fetched text changed")
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -202,6 +215,38 @@ class ArchiveCheck(Record):
     title: str | None = None
     origin: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Feed(Record):
+    """An RSS or Atom feed polled for new articles, with its conditional-request state."""
+
+    id: int | None = None
+    url: str
+    name: str | None = None
+    title: str | None = Field(default=None, description="the feed's own title, from the last poll")
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled_at: datetime | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class FeedItemRecord(Record):
+    """An item seen in a feed (de-duplicated by `key` = link, else guid, else content hash, and by
+    `content_hash`), with the article it became (`status`: article | summary | skipped)."""
+
+    id: int | None = None
+    feed_id: int
+    key: str
+    link: str | None = None
+    title: str | None = None
+    published: str | None = None
+    content_hash: str
+    article_id: str | None = None
+    status: str = Field(default="article", description="article | summary (page failed) | skipped")
+    error: str | None = None
+    seen_at: datetime = Field(default_factory=utcnow)
 
 
 DEFAULT_VERDICT_SCALE: list[str] = [

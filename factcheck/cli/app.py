@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from factcheck.cli import auth, claims, evidence, export, indexes
+from factcheck.cli import auth, claims, evidence, export, feeds, indexes
 from factcheck.cli.common import errors, fail
 from factcheck.config import Settings
 
@@ -36,13 +36,17 @@ def main_options(
     model: str = typer.Option(None, "--model", envvar="FACTCHECK_MODEL",
                               help="sentence-transformers model name or path."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+    allow_private_hosts: bool = typer.Option(
+        False, "--allow-private-hosts",
+        help="Fetch links on private/loopback addresses (intranet; or FACTCHECK_ALLOW_PRIVATE_HOSTS=1)."),
 ) -> None:
     """Global options, valid before any command."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    overrides = {k: v for k, v in {"db": db, "index_dir": index_dir, "model": model}.items() if v}
+    overrides = {k: v for k, v in {"db": db, "index_dir": index_dir, "model": model,
+                                   "allow_private_hosts": allow_private_hosts}.items() if v}
     with errors():
         try:
             settings = Settings(**overrides)
@@ -51,7 +55,7 @@ def main_options(
     ctx.obj = {"settings": settings}
 
 
-for _module in (claims, indexes, evidence, export, auth):
+for _module in (claims, indexes, evidence, feeds, export, auth):
     _module.register(app)
 
 

@@ -8,19 +8,20 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from factcheck.cli.common import emit_json, err, errors, out, workspace
+from factcheck.cli.common import ALLOW_PRIVATE_HELP, emit_json, err, errors, out, private_hosts, workspace
 
 claims_app = typer.Typer(help="List stored claims.", no_args_is_help=True, rich_markup_mode=None)
 
 
 def extract(
     ctx: typer.Context,
-    paths: list[str] = typer.Argument(..., help="Files, folders, or - for stdin."),
+    paths: list[str] = typer.Argument(..., help="Files, folders, http(s) links (fetched), or - for stdin."),
     min_score: float = typer.Option(None, "--min-score", min=0.0, max=1.0,
                                     help="Check-worthiness threshold (0 = every sentence)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per claim per line."),
+    allow_private_hosts: bool = typer.Option(False, "--allow-private-hosts", help=ALLOW_PRIVATE_HELP),
 ) -> None:
-    """Split articles into sentences, pick check-worthy claims, embed and index them."""
+    """Split articles (files or links) into sentences, pick check-worthy claims, embed and index them."""
     from factcheck.services.extract import claim_json, extract_paths
 
     ws = workspace(ctx)
@@ -38,12 +39,13 @@ def extract(
             progress.advance(task)
             progress.advance(claims_done, len(res.claims))
             if res.error:
-                err.print(f"[red]error[/red] {res.error}", markup=True, highlight=False)
+                err.print(f"[red]error[/red] {res.error}", markup=True, highlight=False, soft_wrap=True)
 
         with errors():
             results = extract_paths(
                 ws, paths, min_score=min_score, on_result=on_result,
                 on_embedded=lambda n: progress.advance(embedded, n),
+                allow_private=private_hosts(allow_private_hosts),
             )
     if as_json:
         for res in results:
@@ -68,7 +70,8 @@ def extract(
                   f"{sum(len(r.claims) for r in results if not r.error)} claims")
     failed = [r for r in results if r.error]
     if failed:
-        err.print(f"{len(failed)} of {len(results)} inputs failed", highlight=False)
+        if len(results) > 1:  # one input: its error line says it all
+            err.print(f"{len(failed)} of {len(results)} inputs failed", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
 

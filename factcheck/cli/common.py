@@ -76,6 +76,15 @@ def actor(ctx: typer.Context, reviewer: str | None) -> Any:
         return authenticate(settings, reviewer, password)
 
 
+ALLOW_PRIVATE_HELP = ("Fetch links on private/loopback addresses (intranet documents you trust; "
+                      "same as FACTCHECK_ALLOW_PRIVATE_HOSTS=1).")
+
+
+def private_hosts(flag: bool) -> bool | None:
+    """A command's ``--allow-private-hosts``: True when given, else None (the setting decides)."""
+    return True if flag else None
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     """``1 claim``, ``2 claims`` (``many`` for irregular plurals)."""
     return f"{n} {word if n == 1 else (many or word + 's')}"

@@ -15,7 +15,16 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from factcheck.cli.common import emit_json, err, errors, fail, out, workspace
+from factcheck.cli.common import (
+    ALLOW_PRIVATE_HELP,
+    emit_json,
+    err,
+    errors,
+    fail,
+    out,
+    private_hosts,
+    workspace,
+)
 from factcheck.errors import FactcheckError, InputError
 
 sources_app = typer.Typer(help="Add and list source documents (evidence passages come from them).",
@@ -104,11 +113,13 @@ def _split_batch(items: list[tuple[str, str] | InputError]) -> tuple[list[tuple[
 @sources_app.command("add")
 def sources_add(
     ctx: typer.Context,
-    paths: list[str] = typer.Argument(..., help="Files (.txt .md .html .pdf), folders, or CSV/JSONL "
-                                      "manifests (id,url,title,publisher,published,text|path)."),
+    paths: list[str] = typer.Argument(..., help="Files (.txt .md .html .pdf), folders, CSV/JSONL "
+                                      "manifests (id,url,title,publisher,published,text|path), or "
+                                      "http(s) links (fetched; a changed page is a new version)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per source per line."),
+    allow_private_hosts: bool = typer.Option(False, "--allow-private-hosts", help=ALLOW_PRIVATE_HELP),
 ) -> None:
-    """Store source documents, split them into passages, embed and index them."""
+    """Store source documents (files or links), split them into passages, embed and index them."""
     from factcheck.services.sources import add_sources
 
     ws = workspace(ctx)
@@ -120,11 +131,14 @@ def sources_add(
             emit_json(res.model_dump(mode="json"))
 
     with errors():
-        report = add_sources(ws, paths, on_result=show)
+        report = add_sources(ws, paths, on_result=show, allow_private=private_hosts(allow_private_hosts))
     if not as_json:
         for r in report.results:
             if r.status != "error":
-                out.print(f"{r.status:8} {r.source_id}  {r.passages} passages  {r.title or r.origin}")
+                note = f"  ({r.message})" if r.message and r.status == "added" else ""
+                if r.status == "skipped" and r.url and r.message and r.message.startswith("unchanged"):
+                    note = f"  ({r.message})"
+                out.print(f"{r.status:8} {r.source_id}  {r.passages} passages  {r.title or r.origin}{note}")
         err.print(f"{report.added} added, {report.skipped} already stored, {len(report.errors)} "
                   f"failed; {report.passages} new passages", highlight=False)
     if report.errors:

@@ -32,6 +32,8 @@ from factcheck.models import (
     Claim,
     ClaimStatus,
     EvidenceLink,
+    Feed,
+    FeedItemRecord,
     Passage,
     ReviewEvent,
     Sentence,
@@ -133,7 +135,8 @@ claims = table_for(
     autoincrement="id",
     foreign={"article_id": "articles.id"},
 )
-sources = table_for(Source, "sources", metadata, ["id"])
+sources = table_for(Source, "sources", metadata, ["id"],
+                    sa.Index("ix_sources_requested_url", "requested_url"))
 passages = table_for(
     Passage,
     "passages",
@@ -169,6 +172,19 @@ archive = table_for(
     ["seq"],
     sa.UniqueConstraint("id", name="uq_archive_id"),
     autoincrement="seq",
+)
+feeds = table_for(
+    Feed, "feeds", metadata, ["id"], sa.UniqueConstraint("url", name="uq_feed_url"), autoincrement="id"
+)
+feed_items = table_for(
+    FeedItemRecord,
+    "feed_items",
+    metadata,
+    ["id"],
+    sa.UniqueConstraint("feed_id", "key", name="uq_feed_item_key"),
+    sa.Index("ix_feed_items_hash", "content_hash"),
+    autoincrement="id",
+    foreign={"feed_id": "feeds.id"},
 )
 embeddings = sa.Table(
     "embeddings",

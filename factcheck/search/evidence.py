@@ -268,3 +268,39 @@ def _source_meta(ws: Workspace, ids: list[str]) -> dict[str, dict[str, Any]]:
                 out[r.id] = {"url": r.url, "title": r.title, "publisher": r.publisher,
                              "published": r.published}
     return out
+
+
+def rank_source_passages(ws: Workspace, claim: Claim, source_id: str, k: int = 3) -> list[Suggestion]:
+    """The passages of one source ranked for a claim, best first ("add evidence from a link").
+
+    Score: cosine similarity of the embeddings (cached by text hash, so the passages just indexed
+    are not embedded again) plus the same number-aware bonus as :func:`suggest_many`.
+    """
+    import numpy as np
+
+    from factcheck.db.links import source_passage_rows
+
+    rows = source_passage_rows(ws.store.engine, source_id)
+    if not rows:
+        return []
+    vecs = ws.embedder.embed([r["text"] for r in rows])
+    query = ws.embedder.embed([claim.text], remember=False)[0]
+    dense = np.asarray(vecs, dtype=np.float32) @ np.asarray(query, dtype=np.float32)
+    meta = _source_meta(ws, [source_id]).get(source_id, {})
+    out: list[Suggestion] = []
+    for row, d in zip(rows, dense):
+        pv = extract_values(row["text"], row["start"])
+        matches, conflicts = compare_values(claim.text, claim.start, list(claim.key_values), row["text"],
+                                            row["start"], pv)
+        bonus = VALUE_MATCH_BONUS * min(2.0, sum(value_weight(m.claim) for m in matches))
+        if conflicts:
+            bonus += VALUE_CONFLICT_BONUS * min(1.0, max(value_weight(c.claim) for c in conflicts))
+        out.append(Suggestion(
+            passage_id=row["id"], source_id=source_id, source_url=meta.get("url"),
+            source_title=meta.get("title"), source_publisher=meta.get("publisher"),
+            source_published=meta.get("published"), text=row["text"], start=row["start"],
+            end=row["end"], score=round(float(d) + bonus, 4), dense_score=round(float(d), 4),
+            value_matches=matches, value_conflicts=conflicts,
+        ))
+    out.sort(key=lambda s: (-s.score, s.passage_id))
+    return out[:k]

@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from factcheck.errors import FactcheckError, InputError
-from factcheck.io.readers import Document, read_paths
+from factcheck.io.readers import Document
 from factcheck.ml.checkworthy import classify_type
 from factcheck.models import Article, Claim, ClaimType, Sentence
+from factcheck.services.links import provenance, read_inputs
 from factcheck.text.sentences import paragraph_span, split_compound, split_sentences
 from factcheck.text.speakers import Attributor, quote_regions
 from factcheck.text.values import extract_values
@@ -186,6 +187,7 @@ def to_article(doc: Document) -> Article:
         published=doc.published,
         text=doc.text,
         origin=doc.origin,
+        **provenance(doc),
     )
 
 
@@ -276,13 +278,32 @@ def extract_paths(
     min_score: float | None = None,
     on_result: Callable[[ArticleResult], None] | None = None,
     on_embedded: Callable[[int], None] | None = None,
+    allow_private: bool | None = None,
 ) -> list[ArticleResult]:
-    """Extract every document under `paths`; bad files are reported, the batch goes on.
+    """Extract every document under `paths` (files, folders, ``-`` and http(s) links, mixed);
+    bad files and failing links are reported, the batch goes on.
 
+    A link is fetched (:func:`factcheck.services.links.read_inputs`); its article's ``url`` is the
+    final URL after redirects and it keeps the requested URL, fetch time and HTTP status.
     ``on_result`` gets each article's result, ``on_embedded(n)`` each model batch of n sentences.
     Documents are read in groups of about ``EMBED_GROUP`` sentences (full model batches across
     documents); the claim index gets the new claims' vectors once at the end.
     """
+    items = read_inputs(ws, paths, allow_private=allow_private)
+    return extract_documents(ws, items, min_score=min_score, on_result=on_result,
+                             on_embedded=on_embedded)
+
+
+def extract_documents(
+    ws: Workspace,
+    items: Iterable[Document | InputError],
+    *,
+    min_score: float | None = None,
+    on_result: Callable[[ArticleResult], None] | None = None,
+    on_embedded: Callable[[int], None] | None = None,
+) -> list[ArticleResult]:
+    """Extract documents (error items are reported as failed results), forward, in groups; the
+    claim index is synced once at the end. :func:`extract_paths` and feed polling use it."""
     results: list[ArticleResult] = []
     group: list[Document | InputError] = []
     vectors: dict[int, np.ndarray] = {}
@@ -293,7 +314,8 @@ def extract_paths(
         done = iter(_extract_group(ws, docs, min_score, on_embedded))
         for item in group:
             if isinstance(item, InputError):
-                res = ArticleResult(origin=str(item).split(": ", 1)[0], error=str(item))
+                res = ArticleResult(origin=getattr(item, "url", None) or str(item).split(": ", 1)[0],
+                                    error=str(item))
             else:
                 res = next(done)
                 vectors.update(res.vectors)
@@ -303,7 +325,7 @@ def extract_paths(
                 on_result(res)
         group.clear()
 
-    for item in read_paths(list(paths), max_bytes=ws.settings.max_bytes):
+    for item in items:
         group.append(item)
         if isinstance(item, Document):
             sentences_in_group += item.text.count("\n") + item.text.count(". ") + 1

@@ -13,6 +13,11 @@ given in the same call is taken with the manifest's metadata and not added again
 
 De-duplication: a source whose id (the manifest ``id``, else the content hash) or whose exact
 text is already stored is skipped, so adding the same sources twice adds nothing.
+
+Links (``http://`` / ``https://``) are fetched (:mod:`factcheck.services.links`) and keep what was
+fetched: requested URL, final URL, fetch time, HTTP status and the extracted text. Adding the same
+link again with unchanged text adds nothing; changed text becomes a new version, a new source
+``<first id>@2`` (``@3``...), and the old version with its passages and evidence links stays.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from factcheck.io.readers import (
     read_bytes,
 )
 from factcheck.models import Passage, Source
+from factcheck.services.links import is_url, provenance, read_inputs
 from factcheck.text.sentences import split_sentences, text_hash
 
 if TYPE_CHECKING:
@@ -218,7 +224,9 @@ def _manifest_documents(
 
 
 def read_sources(paths: list[str], *, max_bytes: int) -> Iterator[Document | InputError]:
-    """Every source document under ``paths`` (files, folders, manifests); errors are yielded."""
+    """Every source document under ``paths`` (files, folders, manifests); errors are yielded.
+
+    Links are not fetched here; :func:`add_sources` takes both."""
     files: list[Path] = []
     manifests: list[Path] = []
     for item in expand_paths(list(paths), SOURCE_SUFFIXES):
@@ -252,7 +260,8 @@ def read_sources(paths: list[str], *, max_bytes: int) -> Iterator[Document | Inp
 # -- storing -----------------------------------------------------------------
 def to_source(doc: Document) -> Source:
     """A Source record from an ingested document (id: external id, else content hash)."""
-    publisher = doc.extra.get("publisher") if doc.extra else None
+    extra = doc.extra or {}
+    publisher = extra.get("publisher") or extra.get("site")
     return Source(
         id=doc.content_id(),
         url=doc.url,
@@ -261,6 +270,7 @@ def to_source(doc: Document) -> Source:
         published=doc.published,
         text=doc.text,
         origin=doc.origin,
+        **provenance(doc),
     )
 
 
@@ -315,6 +325,21 @@ def _add_one(ws: Workspace, doc: Document, ids: set[str], hashes: dict[str, str]
         return SourceResult(status="error", message=f"{doc.origin}: empty text; give the source text",
                             **base)
     h = text_hash(src.text)
+    if src.requested_url:
+        from factcheck.db.links import latest_fetched_source
+
+        latest = latest_fetched_source(ws.store.engine, src.requested_url)
+        if latest is not None:
+            if latest["text_hash"] == h:
+                base["source_id"] = latest["id"]
+                when = latest["fetched_at"]
+                since = f" since {when:%Y-%m-%d %H:%M} UTC" if when is not None else ""
+                return SourceResult(status="skipped", message=f"unchanged{since}", **base)
+            version = latest["version"] + 1
+            first = latest["id"].rsplit("@", 1)[0] if latest["version"] > 1 else latest["id"]
+            src = src.model_copy(update={"id": f"{first}@{version}", "version": version})
+            base["source_id"] = src.id
+            return _store(ws, doc, src, h, ids, hashes, base)
     if src.id in ids:
         if hashes.get(h) == src.id:
             return SourceResult(status="skipped", message="already stored", **base)
@@ -327,6 +352,11 @@ def _add_one(ws: Workspace, doc: Document, ids: set[str], hashes: dict[str, str]
     if h in hashes:
         base["source_id"] = hashes[h]
         return SourceResult(status="skipped", message=f"same text as source {hashes[h]!r}", **base)
+    return _store(ws, doc, src, h, ids, hashes, base)
+
+
+def _store(ws: Workspace, doc: Document, src: Source, h: str, ids: set[str], hashes: dict[str, str],
+           base: dict[str, Any]) -> SourceResult:
     parts = split_passages(src.id, src.text)
     if not parts:
         return SourceResult(status="error", message=f"{doc.origin}: no sentences found", **base)
@@ -338,9 +368,10 @@ def _add_one(ws: Workspace, doc: Document, ids: set[str], hashes: dict[str, str]
         return SourceResult(status="error", message=f"{doc.origin}: cannot store ({e.orig}); "
                             "another process may have added it, re-run", **base)
     ids.add(src.id)
-    hashes[h] = src.id
+    hashes.setdefault(h, src.id)
     log.info("added source %s (%d passages)", src.id, len(parts))
-    return SourceResult(status="added", passages=len(parts), **base)
+    message = f"version {src.version}: the page changed since the last fetch" if src.version > 1 else None
+    return SourceResult(status="added", passages=len(parts), message=message, **base)
 
 
 def add_sources(
@@ -348,13 +379,28 @@ def add_sources(
     paths: list[str | Path],
     *,
     on_result: Callable[[SourceResult], None] | None = None,
+    allow_private: bool | None = None,
 ) -> AddReport:
-    """Add source files, folders and manifests; bad inputs are reported, the batch goes on.
+    """Add source files, folders, manifests and links; bad inputs are reported, the batch goes on.
 
-    Returns an :class:`AddReport` (``.added``, ``.skipped``, ``.errors``, per-source
-    ``.results``). The passages index is synced once at the end.
+    Links are fetched (see the module doc for versions). Returns an :class:`AddReport`
+    (``.added``, ``.skipped``, ``.errors``, per-source ``.results``). The passages index is
+    synced once at the end.
     """
-    docs = list(read_sources([str(p) for p in paths], max_bytes=ws.settings.max_bytes))
+    docs: list[Document | InputError] = []
+    files: list[str] = []
+
+    def flush() -> None:
+        docs.extend(read_sources(files, max_bytes=ws.settings.max_bytes))
+        files.clear()
+
+    for p in paths:
+        if is_url(str(p)):
+            flush()
+            docs.extend(read_inputs(ws, [str(p)], allow_private=allow_private))
+        else:
+            files.append(str(p))
+    flush()
     return add_documents(ws, docs, on_result=on_result)
 
 
@@ -367,14 +413,17 @@ def list_sources(ws: Workspace) -> list[dict[str, Any]]:
     )
     q = (
         sa.select(s.c.id, s.c.title, s.c.url, s.c.publisher, s.c.published, s.c.origin,
-                  sa.func.length(s.c.text).label("chars"), sa.func.coalesce(counts.c.n, 0))
+                  sa.func.length(s.c.text).label("chars"), sa.func.coalesce(counts.c.n, 0),
+                  s.c.requested_url, s.c.fetched_at, s.c.http_status, s.c.version)
         .select_from(s.outerjoin(counts, counts.c.source_id == s.c.id))
         .order_by(s.c.created_at, s.c.id)
     )
     with ws.store.engine.connect() as conn:
         return [
             {"source_id": r[0], "title": r[1], "url": r[2], "publisher": r[3], "published": r[4],
-             "origin": r[5], "chars": int(r[6] or 0), "passages": int(r[7])}
+             "origin": r[5], "chars": int(r[6] or 0), "passages": int(r[7]),
+             "requested_url": r[8], "fetched_at": r[9].isoformat() if r[9] else None,
+             "http_status": r[10], "version": int(r[11] or 1)}
             for r in conn.execute(q)
         ]
 

@@ -12,10 +12,11 @@ from factcheck.errors import FactcheckError, InputError
 from factcheck.io.readers import Document
 from factcheck.io.uploads import read_upload
 from factcheck.services.extract import extract_document
+from factcheck.services.links import fetch_link, is_url
 from factcheck.ui import components, resources
 from factcheck.ui.components import flash
 from factcheck.ui.review import add_claim_form
-from factcheck.ui.safe_html import block, esc, highlight, link, safe_url
+from factcheck.ui.safe_html import block, esc, highlight, link, md, safe_url
 
 UPLOAD_TYPES = ["txt", "md", "html", "htm", "pdf", "jsonl", "csv"]
 
@@ -48,7 +49,7 @@ def _extract(ws, docs: list[Document | InputError]) -> None:
 
 
 def _add_article(ws) -> None:
-    paste, upload = st.tabs(["Paste", "Upload"])
+    paste, upload, from_link = st.tabs(["Paste", "Upload", "From a link"])
     with paste, st.form("articles_paste_form", clear_on_submit=False, enter_to_submit=False):
         c1, c2 = st.columns(2)
         title = c1.text_input("Title", key="articles_paste_title")
@@ -77,6 +78,31 @@ def _add_article(ws) -> None:
                 docs.extend(read_upload(f.name, f.getvalue(), max_bytes=ws.settings.max_bytes))
             _extract(ws, docs)
             st.rerun()
+    with from_link:
+        _add_from_link(ws)
+
+
+def _add_from_link(ws) -> None:
+    """Add article from a link: fetched (web page, PDF or text), then extracted like a file."""
+    with st.form("articles_link_form", enter_to_submit=True):
+        url = st.text_input("Link to the article", key="articles_link_url", placeholder="https://…")
+        go = st.form_submit_button("Add article from a link", type="primary", icon=":material/add_link:",
+                                   key="articles_link_go")
+    st.caption("The page is fetched once and its text is kept as fetched; the article's URL is the "
+               "address the link ends on after redirects.")
+    if not go:
+        return
+    if not is_url(url):
+        st.error("Give the full address of the article, starting with http:// or https://.")
+        return
+    try:
+        with st.spinner("Fetching…"):
+            doc = fetch_link(ws, url)
+    except FactcheckError as e:
+        st.error(md(e))
+        return
+    _extract(ws, [doc])
+    st.rerun()
 
 
 def _browse(ws) -> None:
@@ -101,8 +127,9 @@ def _browse(ws) -> None:
         return
     article = ws.store.get_article(aid)
     claims = ws.store.list_claims(article_id=aid)
+    fetched = f" · as fetched on {article.fetched_at:%Y-%m-%d %H:%M} UTC" if article.fetched_at else ""
     st.html(
-        f'<div class="fc-muted">{link(article.url, article.url or article.id)} · '
+        f'<div class="fc-muted">{link(article.url, article.url or article.id)}{esc(fetched)} · '
         f"{len(claims)} claims · {queries.sentence_count(ws, aid)} sentences</div>")
     left, right = st.columns([3, 2], gap="large")
     with left:

@@ -14,10 +14,12 @@ from typing import Any
 import streamlit as st
 
 from factcheck.db import queries
+from factcheck.db.links import fetch_times
 from factcheck.errors import FactcheckError
 from factcheck.models import Claim, Stance
 from factcheck.services import review as rv
 from factcheck.services.auth import Actor
+from factcheck.services.links import as_fetched, evidence_from_link, is_url
 from factcheck.ui import evidence_cache as cache
 from factcheck.ui import resources
 from factcheck.ui.safe_html import block, chips, esc, highlight, link, md
@@ -78,10 +80,13 @@ def _link_form(ws, claim: Claim, pid: int, reviewer: Actor, prefix: str, current
 
 
 def _suggestion_card(ws, claim: Claim, sugg: Any, reviewer: Actor, prefix: str, linked: dict[int, Any],
-                     link_cb: Callable[..., None]) -> None:
+                     link_cb: Callable[..., None], fetched: dict[str, Any] | None = None) -> None:
     pid = int(sugg.passage_id)
     with st.container(border=True):
         extra = f"score {sugg.score:.2f}"
+        when = (fetched or {}).get(sugg.source_id)
+        if when is not None:
+            extra = f"{as_fetched(when)} · " + extra
         if sugg.source_publisher:
             extra = f"{sugg.source_publisher} · " + extra
         if sugg.value_conflicts:
@@ -106,6 +111,7 @@ def _linked(ws, claim: Claim, reviewer: Actor, links: list[Any], unlink_cb: Call
         return
     passages = fc_sources.get_passages(ws, [lk.passage_id for lk in links])
     metas = queries.source_meta(ws, [p.source_id for p in passages.values()])
+    fetched = fetch_times(ws.store.engine, [p.source_id for p in passages.values()])
     for lk in links:
         p = passages.get(lk.passage_id)
         if p is None:
@@ -115,7 +121,10 @@ def _linked(ws, claim: Claim, reviewer: Actor, links: list[Any], unlink_cb: Call
             c1, c2 = st.columns([4, 1], vertical_alignment="top")
             head = chips([(STANCE_LABELS.get(lk.stance.value, lk.stance.value),
                            STANCE_CLASS.get(lk.stance.value, ""))]) + " "
-            head += _source_line(src.get("title"), src.get("url"), p.source_id, f"by {lk.reviewer}")
+            by = f"by {lk.reviewer}"
+            if p.source_id in fetched:
+                by = f"{as_fetched(fetched[p.source_id])} · {by}"
+            head += _source_line(src.get("title"), src.get("url"), p.source_id, by)
             c1.html(head)
             c1.html(block(highlight(p.text, [])))
             if lk.note:
@@ -208,9 +217,11 @@ def panel(ws, claim: Claim, reviewer: Actor, *, link_cb: Callable[..., None],
         found = []
     if not found:
         st.caption("No sources yet: add some on the Sources page and they are suggested here.")
+    fetched = fetch_times(ws.store.engine, [s.source_id for s in found])
     for sugg in found:
-        _suggestion_card(ws, claim, sugg, reviewer, "review_sg", linked, link_cb)
+        _suggestion_card(ws, claim, sugg, reviewer, "review_sg", linked, link_cb, fetched)
     _search(ws, claim, reviewer, linked, link_cb, pmark)
+    from_link(ws, claim, reviewer)
 
 
 @st.fragment
@@ -228,10 +239,103 @@ def _search(ws, claim: Claim, reviewer: Actor, linked: dict[int, Any], link_cb: 
         return
     if not found:
         st.caption("Nothing found.")
+    fetched = fetch_times(ws.store.engine, [s.source_id for s in found])
     for sugg in found:
         if int(sugg.passage_id) in linked:
             continue
-        _suggestion_card(ws, claim, sugg, reviewer, "review_sr", linked, link_cb)
+        _suggestion_card(ws, claim, sugg, reviewer, "review_sr", linked, link_cb, fetched)
+
+
+# -- evidence from a link ----------------------------------------------------------------------
+def _fl_key(what: str, claim_id: int) -> str:
+    return f"review_fromlink_{what}_{claim_id}"
+
+
+def _fetch_link(ws, claim_id: int) -> None:
+    """Callback of "Fetch": one library call (fetch, store as a source, index, rank its passages)."""
+    from factcheck.ui.components import flash
+
+    url = (st.session_state.get(_fl_key("url", claim_id)) or "").strip()
+    st.session_state.pop(_fl_key("result", claim_id), None)
+    if not is_url(url):
+        flash("Give the full address of the page, starting with http:// or https://.", "error")
+        return
+    try:
+        got = evidence_from_link(ws, claim_id, url)
+    except FactcheckError as e:
+        flash(str(e), "error")
+        return
+    res = got.result
+    if res.status == "error":
+        flash(res.message or f"{url}: not added", "error")
+        return
+    if not got.passages:
+        flash(f"{url}: no passages found in the page.", "warning")
+        return
+    note = {"added": "added and indexed", "skipped": "already stored"}.get(res.status, res.status)
+    if res.message and res.status == "added":
+        note += f" ({res.message})"
+    st.session_state[_fl_key("result", claim_id)] = {
+        "url": url, "source_id": res.source_id, "title": res.title, "source_url": res.url,
+        "note": note, "passages": [int(p.passage_id) for p in got.passages],
+        "scores": [p.score for p in got.passages],
+    }
+
+
+def _link_from_link(ws, claim_id: int, passage_id: int, reviewer: Actor) -> None:
+    """Callback of "Link": refuses without a stance (none is preselected)."""
+    from factcheck.ui.components import action, flash
+
+    stance = st.session_state.get(_fl_key(f"stance_{passage_id}", claim_id))
+    if stance not in STANCES:
+        flash("Choose supports, refutes or context before linking.", "warning")
+        return
+    note = (st.session_state.get(_fl_key(f"note_{passage_id}", claim_id)) or "").strip() or None
+    done = action(rv.link_evidence, ws, claim_id, passage_id, stance, reviewer, note,
+                  ok=f"Linked passage {passage_id} ({STANCE_LABELS.get(stance, stance)}).")
+    if done is not None:
+        st.session_state.pop(_fl_key("result", claim_id), None)
+        st.session_state.pop(_fl_key("url", claim_id), None)
+
+
+def from_link(ws, claim: Claim, reviewer: Actor) -> None:
+    """"Add evidence from a link": the page is fetched, split into passages and indexed; its
+    best-matching passage is offered for linking, with no stance preselected."""
+    from factcheck.services import sources as fc_sources
+
+    cid = int(claim.id)  # type: ignore[arg-type]
+    result = st.session_state.get(_fl_key("result", cid))
+    with st.expander("Add evidence from a link", expanded=result is not None, icon=":material/add_link:"):
+        with st.form(_fl_key("form", cid), border=False, enter_to_submit=True):
+            c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+            c1.text_input("Link to the evidence", key=_fl_key("url", cid), placeholder="https://…")
+            c2.form_submit_button("Fetch", key=_fl_key("go", cid), icon=":material/download:",
+                                  on_click=_fetch_link, args=(ws, cid), width="stretch")
+        if not result:
+            st.caption("The page is fetched, split into passages and indexed; the passage that best "
+                       "matches the claim is offered for linking.")
+            return
+        pid = result["passages"][0]
+        passage = fc_sources.get_passages(ws, [pid]).get(pid)
+        if passage is None:
+            st.session_state.pop(_fl_key("result", cid), None)
+            return
+        when = fetch_times(ws.store.engine, [passage.source_id]).get(passage.source_id)
+        extra = " · ".join(x for x in (as_fetched(when), result["note"], f"passage {pid}") if x)
+        with st.container(border=True):
+            st.html(_source_line(result.get("title"), result.get("source_url"), passage.source_id, extra))
+            st.html(block(highlight(passage.text, [])))
+            k_stance = _fl_key(f"stance_{pid}", cid)
+            stance = st.radio("Stance", STANCES, index=None, format_func=STANCE_LABELS.get,
+                              horizontal=True, key=k_stance)
+            c2, c3 = st.columns([3, 1], vertical_alignment="bottom")
+            c2.text_input("Note", key=_fl_key(f"note_{pid}", cid), placeholder="Note (optional)",
+                          label_visibility="collapsed")
+            c3.button("Link", key=_fl_key("link", cid), icon=":material/link:", type="primary",
+                      disabled=stance is None, on_click=_link_from_link, args=(ws, cid, pid, reviewer),
+                      width="stretch")
+            if stance is None:
+                st.caption("Choose supports, refutes or context: nothing is preselected.")
 
 
 def matches(ws, claim: Claim, *, reuse_cb: Callable[..., None]) -> None:

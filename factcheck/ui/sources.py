@@ -11,6 +11,7 @@ from factcheck.errors import FactcheckError, InputError
 from factcheck.io.readers import Document
 from factcheck.io.uploads import read_upload
 from factcheck.services import sources as fc_sources
+from factcheck.services.links import as_fetched, fetch_links, is_url
 from factcheck.ui import components, resources
 from factcheck.ui.components import flash
 from factcheck.ui.safe_html import block, esc, highlight, link, safe_url
@@ -30,7 +31,8 @@ def _add(ws, docs: list[Document | InputError]) -> None:
     for res in report.results:
         name = res.title or res.url or res.source_id or res.origin
         if res.status == "added":
-            flash(f"Added “{name}”: {res.passages} passages, indexed and ready for suggestions.")
+            version = f" ({res.message})" if res.message else ""
+            flash(f"Added “{name}”{version}: {res.passages} passages, indexed and ready for suggestions.")
         elif res.status == "skipped":
             flash(f"“{name}” was already stored ({res.message}); nothing was added.", "warning")
         else:
@@ -48,7 +50,7 @@ def _meta_inputs(prefix: str) -> tuple[str, str, str, str | None]:
 
 
 def _add_source(ws) -> None:
-    paste, upload = st.tabs(["Paste text + URL", "Upload a file"])
+    paste, upload, from_link = st.tabs(["Paste text + URL", "Upload a file", "From a link"])
     with paste, st.form("sources_paste_form", enter_to_submit=False):
         title, url, publisher, published = _meta_inputs("sources_paste")
         text = st.text_area("Source text", key="sources_paste_text", height=200)
@@ -85,6 +87,27 @@ def _add_source(ws) -> None:
                     docs.append(doc)
             _add(ws, docs)
             st.rerun()
+    with from_link:
+        _add_from_link(ws)
+
+
+def _add_from_link(ws) -> None:
+    """Add source from a link: fetched (web page, PDF or text) and kept as fetched."""
+    with st.form("sources_link_form", enter_to_submit=True):
+        url = st.text_input("Link to the source", key="sources_link_url", placeholder="https://…")
+        go = st.form_submit_button("Add source from a link", type="primary", icon=":material/add_link:",
+                                   key="sources_link_go")
+    st.caption("The text is kept as fetched: adding the link again adds nothing unless the page "
+               "changed, and then the new text is a new version beside the old one.")
+    if not go:
+        return
+    if not is_url(url):
+        st.error("Give the full address of the source, starting with http:// or https://.")
+        return
+    with st.spinner("Fetching…"):
+        docs = list(fetch_links(ws, [url]))
+    _add(ws, docs)
+    st.rerun()
 
 
 def _browse(ws) -> None:
@@ -95,7 +118,8 @@ def _browse(ws) -> None:
         return
     table = [
         {"title": r["title"] or r["source_id"], "url": safe_url(r["url"]), "publisher": r["publisher"],
-         "published": r["published"], "passages": r["passages"], "id": r["source_id"]}
+         "published": r["published"], "passages": r["passages"], "id": r["source_id"],
+         "fetched (UTC)": (r["fetched_at"] or "")[:16].replace("T", " ") or None}
         for r in rows
     ]
     st.dataframe(
@@ -113,8 +137,9 @@ def _browse(ws) -> None:
     if sid is None:
         return
     src = fc_sources.get_source(ws, sid)
+    fetched = f" · {as_fetched(src.fetched_at)}, version {src.version}" if src.fetched_at else ""
     st.html(f'<div class="fc-muted">{link(src.url, src.url or src.id)}'
-                f"{' · ' + esc(src.publisher) if src.publisher else ''}</div>")
+                f"{' · ' + esc(src.publisher) if src.publisher else ''}{esc(fetched)}</div>")
     with st.container(height=420):
         for p in fc_sources.source_passages(ws, sid):
             st.html(f'<span class="fc-muted">passage {p.id}</span>{block(highlight(p.text, []))}')

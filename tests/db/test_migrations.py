@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from factcheck.db import migrate
-from factcheck.db.store import Store, articles, meta, metadata, to_row
+from factcheck.db.store import Store, meta, metadata
 from factcheck.errors import ConfigError
 from factcheck.models import Article
 
@@ -59,10 +59,12 @@ def test_database_at_head_opens_without_running_alembic(new_db_url, monkeypatch)
 def test_pre_migration_database_is_stamped_and_keeps_its_rows(new_db_url):
     url = new_db_url(empty=True)
     engine = sa.create_engine(url)
-    metadata.create_all(engine)  # what Store.create did before migrations
+    # what Store.create did before migrations: the baseline schema (0001), no alembic_version
+    migrate.upgrade(engine, migrate.BASELINE)
     with engine.begin() as conn:
-        conn.execute(sa.insert(meta).values(key="schema_version", value="1"))
-        conn.execute(sa.insert(articles).values(to_row(Article(id="old", text="Kept."))))
+        conn.execute(sa.text(f"DROP TABLE {migrate.VERSION_TABLE}"))  # 0001 wrote schema_version
+        conn.execute(sa.text("INSERT INTO articles (id, text, created_at) VALUES ('old', 'Kept.', :t)"),
+                     {"t": Article(id="old", text="Kept.").created_at})
     engine.dispose()
     store = Store(url)
     assert store.get_article("old").text == "Kept."
@@ -151,3 +153,19 @@ def test_bare_postgresql_url_uses_psycopg3():
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_0002_keeps_sources_as_version_1(new_db_url):
+    url = new_db_url(empty=True)
+    engine = sa.create_engine(url)
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO sources (id, text, created_at) VALUES ('s1', 'Old text.', :t)"),
+                     {"t": Article(id="x", text="x").created_at})
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT version, requested_url, fetched_at FROM sources")).one()
+        assert migrate.current_revision(conn) == "0002"
+        assert sa.inspect(conn).has_table("feeds") and sa.inspect(conn).has_table("feed_items")
+    engine.dispose()
+    assert tuple(row) == (1, None, None)

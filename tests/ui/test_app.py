@@ -523,3 +523,103 @@ def test_first_start_reports_what_could_not_be_prepared(tmp_path, monkeypatch, s
     monkeypatch.setenv("FACTCHECK_SAMPLE_DATA", str(data))
     at = ok(AppTest.from_file(APP, default_timeout=TIMEOUT).run())
     assert "could not be prepared" in texts(at) and "empty.txt" in texts(at)
+
+
+# -- from a link (a local HTTP server on 127.0.0.1; private hosts allowed for it) -----------------
+LINK_ARTICLE = b"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Transit budget approved</title>
+<meta name="date" content="2026-02-27"></head><body><article><h1>Transit budget approved</h1>
+<p>City officials said on Friday that the new transit budget is $42 million, up 12% from last year.</p>
+<p>The mayor said bus ridership rose to 3.1 million trips in June, the highest since 2019.</p>
+</article></body></html>"""
+
+
+def _valuation_page(claim_text: str) -> bytes:
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Valuation filing (test page)</title>'
+        "</head><body><article><h1>Valuation filing</h1>"
+        "<p>The weather in the capital was mild for the season, with light rain expected on Sunday.</p>"
+        "<p>Local football clubs announced their summer schedules and ticket prices for families.</p>"
+        "<p>Museums extended their opening hours for the holiday weekend across the region.</p>"
+        f"<p>Filing, synthetic test page. {claim_text} Investors were told the figure in a briefing.</p>"
+        "</article></body></html>"
+    ).encode()
+
+
+@pytest.fixture
+def site(monkeypatch):
+    from tests.io.conftest import running
+
+    monkeypatch.setenv("FACTCHECK_ALLOW_PRIVATE_HOSTS", "1")  # the server is on loopback
+    with running() as srv:
+        srv.routes["/transit.html"] = lambda h: h.send_body(200, LINK_ARTICLE, "text/html; charset=utf-8")
+        srv.routes["/go"] = lambda h: h.redirect("/transit.html", 302)
+        yield srv
+
+
+@pytest.mark.slow
+def test_add_article_from_a_link(app, db, site):
+    at = app("articles")
+    at.text_input(key="articles_link_url").input(site.url("/go"))
+    at.button(key="articles_link_go").click()
+    ok(at.run())
+    assert "Extracted “Transit budget approved”" in texts(at)
+    url, requested, status, fetched = one(
+        db, "SELECT url, requested_url, http_status, fetched_at FROM articles WHERE title = :t",
+        t="Transit budget approved")
+    assert url == site.url("/transit.html") and requested == site.url("/go") and status == 200 and fetched
+    # a link that fails: one line with the URL and the fix, nothing stored
+    at.text_input(key="articles_link_url").input(site.url("/nowhere"))
+    at.button(key="articles_link_go").click()
+    ok(at.run())
+    assert "HTTP 404" in texts(at) and site.url("/nowhere") in texts(at), [m.value for m in at.error]
+
+
+@pytest.mark.slow
+def test_add_source_from_a_link(app, db, site):
+    at = app("sources")
+    at.text_input(key="sources_link_url").input(site.url("/transit.html"))
+    at.button(key="sources_link_go").click()
+    ok(at.run())
+    assert "Added “Transit budget approved”" in texts(at)
+    sid, requested, fetched = one(db, "SELECT id, requested_url, fetched_at FROM sources WHERE url = :u",
+                                  u=site.url("/transit.html"))
+    assert requested == site.url("/transit.html") and fetched
+    assert one(db, "SELECT count(*) FROM passages WHERE source_id = :s", s=sid)[0] >= 1
+    at.text_input(key="sources_link_url").input(site.url("/transit.html"))
+    at.button(key="sources_link_go").click()
+    ok(at.run())
+    assert "already stored (unchanged since" in texts(at)
+    count = one(db, "SELECT count(*) FROM sources WHERE requested_url = :u", u=site.url("/transit.html"))
+    assert count[0] == 1
+
+
+@pytest.mark.slow
+def test_add_evidence_from_a_link_needs_a_chosen_stance(app, db, site):
+    cid = claim_with(db, "$380 billion")
+    claim_text = one(db, "SELECT text FROM claims WHERE id = :c", c=cid)[0]
+    page = _valuation_page(claim_text)
+    site.routes["/filing.html"] = lambda h: h.send_body(200, page, "text/html; charset=utf-8")
+    at = app("review", claim=cid)
+    at.text_input(key=f"review_fromlink_url_{cid}").input(site.url("/filing.html"))
+    at.button(key=f"review_fromlink_go_{cid}").click()
+    ok(at.run())
+    result = at.session_state[f"review_fromlink_result_{cid}"]
+    pid = result["passages"][0]
+    passage = one(db, "SELECT p.text, s.requested_url FROM passages p JOIN sources s ON s.id = p.source_id "
+                      "WHERE p.id = :p", p=pid)
+    assert claim_text in passage[0] and passage[1] == site.url("/filing.html")  # the best match
+    shown = texts(at)
+    assert "as fetched on" in shown and "Valuation filing" in shown
+    stance = at.radio(key=f"review_fromlink_stance_{pid}_{cid}")
+    assert stance.value is None  # nothing preselected
+    assert at.button(key=f"review_fromlink_link_{cid}").disabled
+    stance.set_value("supports")
+    ok(at.run())
+    assert not at.button(key=f"review_fromlink_link_{cid}").disabled
+    at.text_input(key=f"review_fromlink_note_{pid}_{cid}").input("same figure")
+    at.button(key=f"review_fromlink_link_{cid}").click()
+    ok(at.run())
+    assert "Linked evidence (1)" in texts(at)
+    assert one(db, "SELECT stance, note FROM evidence_links WHERE claim_id = :c AND passage_id = :p",
+               c=cid, p=pid) == ("supports", "same figure")
+    assert "as fetched on" in texts(at)  # the linked passage says when its page was fetched

@@ -1,7 +1,8 @@
 """One real-browser test: `streamlit run app.py` on 127.0.0.1, driven by Playwright + Chromium.
 
-Records a verdict (with a linked evidence passage) through the UI, checks it in the database and
-saves a screenshot in ``test-artifacts/``. Uses Debian's ``/usr/bin/chromium`` (never
+Records a verdict (with a linked evidence passage, and evidence added from a link served by a local
+HTTP server on 127.0.0.1) through the UI, checks it in the database and saves a screenshot in
+``test-artifacts/``. Uses Debian's ``/usr/bin/chromium`` (never
 ``playwright install``); skipped with the reason when it is missing.
 ``FACTCHECK_DOCS_SCREENSHOT=1`` also refreshes ``docs/screenshot-review.png``.
 """
@@ -52,6 +53,7 @@ def server(tmp_path):
         "FACTCHECK_SAMPLE_DATA": str(REPO / "sample_data"),
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
+        "FACTCHECK_ALLOW_PRIVATE_HOSTS": "1",  # the evidence page is served on 127.0.0.1
     }
     env.pop("FACTCHECK_VERDICTS", None)
     log = open(tmp_path / "streamlit.log", "w")  # noqa: SIM115 - closed below
@@ -108,8 +110,28 @@ def _choose(page, box, option: str) -> None:
     raise AssertionError(f"could not choose {option!r}")
 
 
-def test_record_a_verdict_in_the_browser(server):
-    from playwright.sync_api import sync_playwright
+@pytest.fixture
+def pages():
+    """A local HTTP server for the evidence page (routes added by the test)."""
+    from tests.io.conftest import running
+
+    with running() as srv:
+        yield srv
+
+
+def _evidence_page(claim_text: str) -> bytes:
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Evidence page (test)</title></head>'
+        "<body><article><h1>Evidence page</h1>"
+        "<p>Museums extended their opening hours for the holiday weekend across the region.</p>"
+        "<p>Local football clubs announced their summer schedules and ticket prices for families.</p>"
+        f"<p>Synthetic test page. {claim_text} The statement was repeated in a briefing.</p>"
+        "</article></body></html>"
+    ).encode()
+
+
+def test_record_a_verdict_in_the_browser(server, pages):
+    from playwright.sync_api import expect, sync_playwright
 
     from factcheck.config import default_reviewer
 
@@ -144,6 +166,26 @@ def test_record_a_verdict_in_the_browser(server):
             card.get_by_role("button", name=re.compile(r"Link$")).click()
             page.get_by_text(re.compile(r"Linked evidence \(1\)")).wait_for()
 
+            # Add evidence from a link (served on 127.0.0.1), link its best passage as context.
+            with sqlite3.connect(db) as conn:
+                (claim_text,) = conn.execute("SELECT text FROM claims WHERE id = ?", (cid,)).fetchone()
+            body = _evidence_page(claim_text)
+            pages.routes["/evidence.html"] = lambda h: h.send_body(200, body, "text/html; charset=utf-8")
+            evidence_url = pages.url("/evidence.html")
+            _idle(page)
+            box = page.locator("[data-testid='stExpander']").filter(has_text="Add evidence from a link")
+            box.get_by_text("Add evidence from a link").click()
+            box.get_by_label("Link to the evidence").fill(evidence_url)
+            box.get_by_role("button", name=re.compile("Fetch")).click()
+            box.get_by_text(re.compile("as fetched on")).wait_for()
+            _idle(page)
+            link_button = box.get_by_role("button", name=re.compile(r"Link$"))
+            expect(link_button).to_be_disabled()  # no stance preselected
+            box.get_by_text("Context", exact=True).click()
+            expect(link_button).to_be_enabled()
+            link_button.click()
+            page.get_by_text(re.compile(r"Linked evidence \(2\)")).wait_for()
+
             # Choose a verdict, write a rationale, save.
             form = page.locator("[data-testid='stForm']").filter(has=page.get_by_text("Rationale")).first
             _choose(page, form.locator("[data-testid='stSelectbox']"), "Mostly false")
@@ -164,9 +206,16 @@ def test_record_a_verdict_in_the_browser(server):
         verdict = conn.execute(
             "SELECT label, rationale, reviewer FROM verdicts WHERE claim_id = ?", (cid,)
         ).fetchone()
-        link = conn.execute("SELECT stance, note FROM evidence_links WHERE claim_id = ?", (cid,)).fetchone()
+        link = conn.execute("SELECT stance, note FROM evidence_links WHERE claim_id = ? ORDER BY id",
+                            (cid,)).fetchone()
+        from_link = conn.execute(
+            "SELECT l.stance, s.requested_url, s.fetched_at, p.text FROM evidence_links l "
+            "JOIN passages p ON p.id = l.passage_id JOIN sources s ON s.id = p.source_id "
+            "WHERE l.claim_id = ? AND s.requested_url IS NOT NULL", (cid,)).fetchone()
         events = {k for (k,) in conn.execute("SELECT kind FROM review_events WHERE claim_id = ?", (cid,))}
     assert verdict == ("Mostly false", "The linked source gives a different figure.", default_reviewer())
     assert link == ("refutes", "different figure")
+    assert from_link[:2] == ("context", evidence_url) and from_link[2]
+    assert claim_text in from_link[3]  # the best-matching passage of the page
     assert {"verdict", "link"} <= events
     assert shot.stat().st_size > 10_000
