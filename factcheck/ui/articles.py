@@ -25,7 +25,6 @@ def _extract(ws, docs: list[Document | InputError]) -> None:
     """Extract documents one by one (progress bar), then sync the claim index once."""
     resources.wait_model(ws)
     bar = st.progress(0.0, text="Extracting…")
-    added = 0
     for i, doc in enumerate(docs, 1):
         if isinstance(doc, InputError):
             flash(str(doc), "error")
@@ -43,7 +42,6 @@ def _extract(ws, docs: list[Document | InputError]) -> None:
         if res.skipped:
             flash(f"“{name}” is already stored ({len(res.claims)} claims); nothing was added.", "warning")
         else:
-            added += 1
             flash(f"Extracted “{name}”: {res.sentences} sentences, {len(res.claims)} claims.")
     bar.empty()
 
