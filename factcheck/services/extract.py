@@ -221,53 +221,35 @@ def _extract_group(
     and embedded in one model call, each document is saved, and the claims' vectors are kept for
     the index (``ArticleResult.vectors``). A document that fails is reported, the others go on.
     """
-    from factcheck.text.sentences import text_hash
+    from factcheck.services.pipeline import compute_documents
 
     threshold = ws.min_score(min_score)
     results: list[ArticleResult] = []
-    todo: list[tuple[int, Document, list[tuple[int, int]]]] = []
+    todo: list[tuple[int, Document]] = []
     for doc in docs:
         if ws.store.has_article(doc.content_id()):
             results.append(_stored(ws, doc))
         else:
             results.append(ArticleResult(origin=doc.origin, article_id=doc.content_id(), title=doc.title))
-            todo.append((len(results) - 1, doc, split_sentences(doc.text)))
-    texts = [doc.text[a:b] for _, doc, spans in todo for a, b in spans]
+            todo.append((len(results) - 1, doc))
     try:
-        scores, vectors = ws.score_and_embed(texts, on_embedded) if texts else (np.zeros(0), {})
+        computed = compute_documents(ws, [doc for _, doc in todo], threshold, on_embedded)
     except FactcheckError as e:
-        for pos, doc, _ in todo:
+        for pos, doc in todo:
             results[pos].error = f"{doc.origin}: {e}"
         return results
-    at = 0
-    saved: list[tuple[int, list[Claim]]] = []
-    for pos, doc, spans in todo:
-        doc_scores, at = scores[at : at + len(spans)], at + len(spans)
+    for (pos, doc), ex in zip(todo, computed):
         res = results[pos]
         try:
             if ws.store.has_article(res.article_id):  # stored by another process meanwhile
                 results[pos] = _stored(ws, doc)
                 continue
-            article = to_article(doc)
-            sents, claims = analyse(article.id, article.text, None, threshold, spans=spans,
-                                    scores=doc_scores)
-            res.sentences = len(sents)
-            res.claims = ws.store.save_extraction(article, sents, claims)
-            saved.append((pos, res.claims))
+            res.sentences = len(ex.sentences)
+            res.claims = ws.store.save_extraction(ex.article, ex.sentences, ex.claims)
+            res.vectors = {int(c.id): v for c, v in zip(res.claims, ex.vectors)  # type: ignore[arg-type]
+                           if v is not None}
         except FactcheckError as e:
             res.error = f"{doc.origin}: {e}"
-    # claims that are whole sentences have their vector from the pass above; compound parts are
-    # embedded now, all in one call (and cached)
-    claims = [c for _, cs in saved for c in cs]
-    by_hash = {text_hash(c.text): c.text for c in claims}
-    missing = [t for h, t in by_hash.items() if h not in vectors]
-    if missing and ws.scoring_embedder is ws.embedder:
-        vectors.update(zip((text_hash(t) for t in missing), ws.embedder.embed(missing)))
-    if vectors or not missing:
-        for pos, cs in saved:
-            results[pos].vectors = {
-                int(c.id): vectors[h] for c in cs if (h := text_hash(c.text)) in vectors  # type: ignore[arg-type]
-            }
     return results
 
 

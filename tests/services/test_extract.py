@@ -133,7 +133,7 @@ def test_extract_runs_forward(tmp_path, st_model, monkeypatch):
     back from the embedding cache."""
     import numpy as np
 
-    import factcheck.services.extract as extract_mod
+    import factcheck.services.pipeline as pipeline_mod
     from factcheck.config import Settings
     from factcheck.db.store import Store
     from factcheck.ml.embedder import Embedder
@@ -150,7 +150,7 @@ def test_extract_runs_forward(tmp_path, st_model, monkeypatch):
     store = Store(settings.url)
     ws = Workspace(settings, store=store, embedder=Embedder(None, store, loader=lambda _n: st_model))
     splits: list[int] = []
-    monkeypatch.setattr(extract_mod, "split_sentences",
+    monkeypatch.setattr(pipeline_mod, "split_sentences",
                         lambda t: splits.append(len(t)) or split_sentences(t))
     cache_reads: list[int] = []
     real_cached = store.cached_vectors
