@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
-RECORD_SUFFIXES = {".jsonl", ".ndjson", ".csv"}
+RECORD_SUFFIXES = {".jsonl", ".ndjson", ".csv", ".parquet"}
 PDF_SUFFIXES = {".pdf"}
 ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | RECORD_SUFFIXES
 MAX_BYTES = 20_000_000
@@ -183,6 +183,26 @@ def read_jsonl(text: str, name: str) -> Iterator[Document | InputError]:
             yield e
 
 
+def read_parquet(data: bytes, name: str) -> Iterator[Document | InputError]:
+    """Records of a Parquet file (columns as in JSONL: text, id, title, url, published, ...)."""
+    try:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(io.BytesIO(data))
+    except ImportError as e:
+        raise InputError(f"{name}: reading Parquet needs pyarrow; run `pip install pyarrow`") from e
+    except Exception as e:  # noqa: BLE001 - pyarrow raises several kinds for bad files
+        raise InputError(f"{name}: not a readable Parquet file ({e}); check the file") from e
+    if "text" not in table.column_names:
+        raise InputError(f"{name}: no `text` column; a Parquet input needs one (and may have id, "
+                         "title, url, published)")
+    for i, row in enumerate(table.to_pylist(), 1):
+        try:
+            yield _record(row, f"{name}:{i}")
+        except InputError as e:
+            yield e
+
+
 def csv_rows(
     text: str,
     name: str,
@@ -265,6 +285,9 @@ def read_bytes(data: bytes, name: str, *, max_bytes: int = MAX_BYTES) -> Iterato
         if suffix in PDF_SUFFIXES:
             text = pdf_to_text(data, name)
             yield Document(text=text, title=Path(name).stem, origin=name)
+            return
+        if suffix == ".parquet":
+            yield from read_parquet(data, name)
             return
         text = decode_bytes(data, name)
         if suffix in {".jsonl", ".ndjson"}:

@@ -9,7 +9,8 @@ per document (:func:`to_record` / :func:`from_record`, schema :func:`arrow_schem
 The Parquet schema is derived from the pydantic models: an article's fields, then
 ``sentences`` (list of Sentence fields without ``article_id``) and ``claims`` (list of Claim
 fields as extraction produces them, each with its ``key_values`` and its embedding ``vector``),
-plus ``error`` (the one-line error of a document that failed, else null), ``model`` (the
+plus ``error`` (the one-line error of a document that failed, else null), ``skipped`` (true for
+a document already in the database: nothing was computed), ``model`` (the
 embedding model the vectors came from) and ``format`` (:data:`PARQUET_FORMAT`).
 """
 
@@ -136,6 +137,7 @@ def arrow_schema() -> pa.Schema:
             pa.field("sentences", pa.list_(pa.struct(_fields(Sentence, SENTENCE_SKIP)))),
             pa.field("claims", pa.list_(claim)),
             pa.field("error", pa.string()),
+            pa.field("skipped", pa.bool_()),
             pa.field("model", pa.string()),
             pa.field("format", pa.int32()),
         ]
@@ -160,14 +162,14 @@ def to_record(ex: Extracted, model: str) -> dict[str, Any]:
         data["key_values"] = [_plain(kv) for kv in c.key_values]
         data["vector"] = None if v is None else np.asarray(v, dtype=np.float32).tolist()
         claims.append(data)
-    row.update(claims=claims, error=ex.error, model=model, format=PARQUET_FORMAT)
+    row.update(claims=claims, error=ex.error, skipped=False, model=model, format=PARQUET_FORMAT)
     return row
 
 
 def error_record(origin: str, error: str) -> dict[str, Any]:
     """The row of a document that could not be read or extracted."""
     return {"id": "", "text": "", "origin": origin, "sentences": [], "claims": [], "error": error,
-            "model": None, "format": PARQUET_FORMAT}
+            "skipped": False, "model": None, "format": PARQUET_FORMAT}
 
 
 def from_record(row: dict[str, Any]) -> Extracted:
@@ -188,3 +190,37 @@ def from_record(row: dict[str, Any]) -> Extracted:
         vectors.append(None if vec is None else np.asarray(vec, dtype=np.float32))
     return Extracted(article=article, sentences=sents, claims=claims, vectors=vectors,
                      origin=article.origin or "")
+
+
+def estimate_documents(inputs: Sequence[str]) -> int | None:
+    """How many documents these inputs hold, for a progress bar's ETA (None when unknown).
+
+    A JSONL file counts its non-blank lines, a CSV file its lines less the header (a cell with
+    line breaks makes this an over-estimate), a link or any other file one; folders are walked.
+    Remote URIs and stdin make the total unknown.
+    """
+    from pathlib import Path
+
+    from factcheck.io.readers import ARTICLE_SUFFIXES, expand_paths
+
+    total = 0
+    for item in inputs:
+        if item.startswith(("http://", "https://")):
+            total += 1
+            continue
+        if item == "-" or "://" in item:
+            return None
+        for p in expand_paths([item], ARTICLE_SUFFIXES):
+            if not isinstance(p, Path):
+                continue
+            suffix = p.suffix.lower()
+            if suffix in (".jsonl", ".ndjson", ".csv"):
+                try:
+                    with p.open("rb") as fh:
+                        lines = sum(1 for line in fh if line.strip())
+                except OSError:
+                    lines = 1
+                total += max(0, lines - 1) if suffix == ".csv" else lines
+            else:
+                total += 1
+    return total

@@ -1,0 +1,305 @@
+"""The Ray engine: extraction's heavy work on Ray Data, results written by one writer.
+
+The pipeline: input files are read by Ray tasks (``read_binary_files``: local paths, or any
+filesystem pyarrow supports, such as ``s3://`` and ``gs://``), parsed into documents with the same
+readers as the local engine, and extracted in batches by an actor pool (``map_batches`` with a
+callable class: each actor loads the model once) calling
+:func:`factcheck.services.pipeline.compute_documents`. Results stream back to this process, which
+either writes them to the database (:func:`factcheck.db.bulk.save_batch`: one transaction per
+batch, idempotent by content hash) and builds the claim index once at the end, or writes Parquet
+shards (``--out``) for :func:`factcheck.services.load.load_parquet` to load later.
+
+Without an address a local Ray is started (and stopped) by the run; an already initialised Ray
+(``ray.init`` by the caller, as the tests do) is used as it is.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from factcheck.errors import ConfigError, FactcheckError, InputError
+from factcheck.io.readers import ARTICLE_SUFFIXES, Document, expand_paths, read_bytes
+from factcheck.services.extract import ArticleResult
+from factcheck.services.load import DatabaseSink, ShardWriter
+from factcheck.services.pipeline import (
+    Extracted,
+    arrow_schema,
+    compute_documents,
+    error_record,
+    to_record,
+)
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from factcheck.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+DOCS_PER_BATCH = 32  # documents per actor call (about 1,000-1,500 news sentences)
+DOC_FIELDS = ("text", "id", "title", "url", "published", "origin", "error", "skip")
+
+
+@dataclass
+class RayOptions:
+    """How to run on Ray: cluster address, actors, CPUs and threads per actor, batch size."""
+
+    address: str | None = None
+    workers: int | None = None  # actors (default: 1 on a local Ray, else cluster CPUs // cpus)
+    cpus_per_worker: float | None = None  # logical CPUs each actor reserves
+    threads: int | None = None  # torch threads per actor
+    docs_per_batch: int = DOCS_PER_BATCH
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError as e:
+        raise ConfigError(
+            "the Ray engine needs Ray: run `pip install 'factcheck[ray]'` (or use --engine local)"
+        ) from e
+    return ray
+
+
+@contextmanager
+def ray_session(address: str | None = None) -> Iterator[Any]:
+    """A connected Ray: the one already initialised, else a new local one (or ``address``) that
+    is shut down on exit."""
+    ray = _ray()
+    if ray.is_initialized():
+        yield ray
+        return
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                              "configure_logging": False}
+    try:
+        if address:
+            ray.init(address=address, **kwargs)
+        else:
+            # workers inherit this environment (PYTHONPATH for a source checkout included)
+            ray.init(num_cpus=os.cpu_count() or 1, **kwargs)
+    except Exception as e:  # noqa: BLE001 - connection errors of many kinds
+        where = address or "a local Ray"
+        raise ConfigError(f"cannot start or reach {where}: {e}; check --ray-address "
+                          "(ray://HEAD:10001, or the address `ray start --head` printed)") from e
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+# -- inputs -------------------------------------------------------------------------------
+def _is_remote(item: str) -> bool:
+    return "://" in item and not item.startswith(("http://", "https://", "file://"))
+
+
+def _expand_remote(uri: str) -> list[str]:
+    """Files of a remote URI: a file, a folder (recursive), or a glob in the last part."""
+    import pyarrow.fs as pafs
+
+    base, _, pattern = uri.rpartition("/")
+    if any(ch in pattern for ch in "*?["):
+        fs, root = pafs.FileSystem.from_uri(base)
+        infos = fs.get_file_info(pafs.FileSelector(root, recursive=False))
+        scheme = uri.split("://", 1)[0]
+        return sorted(f"{scheme}://{i.path}" for i in infos
+                      if i.type == pafs.FileType.File and fnmatch.fnmatch(i.base_name, pattern))
+    return [uri]
+
+
+def split_inputs(inputs: Iterable[str]) -> tuple[list[str], list[str], list[InputError]]:
+    """(files Ray reads, links/stdin this process reads, errors) of the given inputs."""
+    files: list[str] = []
+    here: list[str] = []
+    errors: list[InputError] = []
+    for item in inputs:
+        if item == "-" or item.startswith(("http://", "https://")):
+            here.append(item)
+        elif _is_remote(item):
+            try:
+                found = _expand_remote(item)
+            except Exception as e:  # noqa: BLE001 - pyarrow filesystem errors
+                errors.append(InputError(f"{item}: cannot list ({e}); check the URI and credentials"))
+                continue
+            if not found:
+                errors.append(InputError(f"{item}: no files match"))
+            files += found
+        else:
+            for p in expand_paths([item], ARTICLE_SUFFIXES):
+                if isinstance(p, InputError):
+                    errors.append(p)
+                else:
+                    files.append(str(Path(p).resolve()))
+    return files, here, errors
+
+
+def _doc_row(doc: Document | InputError, skip: bool = False) -> dict[str, Any]:
+    if isinstance(doc, InputError):
+        return {"text": "", "id": None, "title": None, "url": None, "published": None,
+                "origin": str(doc).split(": ", 1)[0], "error": str(doc), "skip": False}
+    return {"text": doc.text, "id": doc.content_id(), "title": doc.title, "url": doc.url,
+            "published": doc.published, "origin": doc.origin, "error": None, "skip": skip}
+
+
+class ParseFiles:
+    """Ray step: a batch of files' bytes -> their documents (errors as rows); documents already
+    stored (``stored``: an object ref of a frozenset of article ids) are marked to skip."""
+
+    def __init__(self, max_bytes: int, stored: Any = None) -> None:
+        import ray
+
+        self.max_bytes = max_bytes
+        self.stored = ray.get(stored) if stored is not None else None
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        rows: list[dict[str, Any]] = []
+        for data, path in zip(batch["bytes"], batch["path"]):
+            for doc in read_bytes(bytes(data), str(path), max_bytes=self.max_bytes):
+                skip = (self.stored is not None and isinstance(doc, Document)
+                        and doc.content_id() in self.stored)
+                rows.append(_doc_row(doc, skip))
+        return {k: [r[k] for r in rows] for k in DOC_FIELDS}
+
+
+class ExtractActor:
+    """Ray actor: loads the models once, then extracts batches of documents."""
+
+    def __init__(self, workspace: type, settings: dict[str, Any], threshold: float,
+                 threads: int | None) -> None:
+        from factcheck.config import Settings
+        from factcheck.db.store import Store
+        from factcheck.ml.embedder import Embedder
+
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+        cfg = Settings(**settings)
+        # no database here: nothing is read from or written to one (a private in-memory store)
+        self.ws = workspace(cfg, store=Store("sqlite://"),
+                            embedder=Embedder(cfg.model, None, batch_size=cfg.batch_size))
+        self.threshold = threshold
+        self.schema = arrow_schema()
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        import pyarrow as pa
+
+        rows = batch.to_pylist()
+        records: list[dict[str, Any] | None] = [None] * len(rows)
+        todo: list[tuple[int, Document]] = []
+        for i, r in enumerate(rows):
+            if r["error"]:
+                records[i] = error_record(r["origin"], r["error"])
+            elif r["skip"]:
+                records[i] = {**error_record(r["origin"], ""), "id": r["id"], "error": None,
+                              "skipped": True}
+            else:
+                todo.append((i, Document(text=r["text"], id=r["id"], title=r["title"], url=r["url"],
+                                         published=r["published"], origin=r["origin"])))
+        try:
+            done = compute_documents(self.ws, [d for _, d in todo], self.threshold)
+        except FactcheckError as e:
+            done = [Extracted(article=None, error=f"{d.origin}: {e}", origin=d.origin)  # type: ignore[arg-type]
+                    for _, d in todo]
+        for (i, _), ex in zip(todo, done):
+            records[i] = (error_record(ex.origin, ex.error) if ex.error
+                          else to_record(ex, self.ws.model_name))
+        return pa.Table.from_pylist(records, schema=self.schema)
+
+
+def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: float,
+                  opts: RayOptions, *, skip_stored: bool, allow_private: bool | None = None) -> Any:
+    """The Ray Data pipeline over the inputs (lazy: nothing runs until it is iterated)."""
+    import pyarrow as pa
+    import ray.data
+
+    from factcheck.services.links import read_inputs
+
+    ctx = ray.data.DataContext.get_current()
+    ctx.execution_options.preserve_order = True  # output in input order, as the local engine
+    ctx.enable_progress_bars = False  # the CLI shows its own
+    files, here, errors = split_inputs(inputs)
+    stored = None
+    if skip_stored:
+        from factcheck.db.bulk import article_ids
+
+        stored = ray.put(frozenset(article_ids(ws.store)))
+    parts = []
+    if files:
+        raw = ray.data.read_binary_files(files, include_paths=True, num_cpus=0.25,
+                                         override_num_blocks=min(len(files), 200))
+        parts.append(raw.map_batches(ParseFiles, fn_constructor_kwargs={
+            "max_bytes": ws.settings.max_bytes, "stored": stored}, batch_size=8,
+            batch_format="numpy", num_cpus=0.25, concurrency=(1, max(1, opts.workers or 1))))
+    local_rows = [_doc_row(e) for e in errors]
+    if here:
+        have = None
+        for doc in read_inputs(ws, here, allow_private=allow_private):
+            if skip_stored and isinstance(doc, Document):
+                if have is None:
+                    from factcheck.db.bulk import article_ids
+
+                    have = article_ids(ws.store)
+                local_rows.append(_doc_row(doc, doc.content_id() in have))
+            else:
+                local_rows.append(_doc_row(doc))
+    if local_rows:
+        types = {"text": pa.string(), "id": pa.string(), "title": pa.string(), "url": pa.string(),
+                 "published": pa.string(), "origin": pa.string(), "error": pa.string(),
+                 "skip": pa.bool_()}
+        table = pa.Table.from_pylist(local_rows, schema=pa.schema(types))
+        parts.insert(0, ray.data.from_arrow(table))
+    if not parts:
+        return None
+    ds = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
+    local = not opts.address
+    cpus = opts.cpus_per_worker or max(0.5, (os.cpu_count() or 1) - 0.5)
+    workers = opts.workers or (1 if local else max(1, int(ray.cluster_resources().get("CPU", 1) // cpus)))
+    threads = opts.threads or (max(1, (os.cpu_count() or 1) // workers) if local else max(1, int(cpus)))
+    return ds.map_batches(
+        ExtractActor,
+        fn_constructor_kwargs={"workspace": type(ws), "settings": ws.settings.model_dump(mode="json"),
+                               "threshold": threshold, "threads": threads},
+        batch_size=opts.docs_per_batch, batch_format="pyarrow", concurrency=workers,
+        num_cpus=cpus, max_restarts=3, max_task_retries=3,
+    )
+
+
+def extract_with_ray(
+    ws: Workspace,
+    inputs: Iterable[str],
+    *,
+    min_score: float | None = None,
+    out: str | None = None,
+    options: RayOptions | None = None,
+    on_result: Callable[[ArticleResult], None] | None = None,
+    allow_private: bool | None = None,
+) -> list[ArticleResult]:
+    """Extract on Ray: store results (claim index built once at the end), or with ``out`` write
+    Parquet shards there and touch no database. Bad inputs become failed results; the run goes on.
+    """
+    opts = options or RayOptions()
+    threshold = ws.min_score(min_score)
+    inputs = list(inputs)
+    results: list[ArticleResult] = []
+    with ray_session(opts.address) as ray:
+        ds = build_dataset(ray, ws, inputs, threshold, opts, skip_stored=out is None,
+                           allow_private=allow_private)
+        if ds is None:
+            return results
+        sink = ShardWriter(out) if out else DatabaseSink(ws)
+        try:
+            for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+                for res in sink.write(batch):
+                    results.append(res)
+                    if on_result:
+                        on_result(res)
+        finally:
+            sink.close()
+    return results
