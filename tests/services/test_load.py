@@ -54,6 +54,7 @@ def test_shards_then_load(fake_ws, sample_text, tmp_path, monkeypatch):
     monkeypatch.setattr(fake_ws.embedder, "embed", no_model)
     monkeypatch.setattr(fake_ws.embedder, "encode", no_model)
     loaded = load_parquet(fake_ws, str(out))
+    monkeypatch.undo()  # queries below embed their text
     assert [len(r.claims) for r in loaded] == [len(r.claims) for r in results]
     stored = fake_ws.store.list_claims(include_dismissed=True)
     assert sorted((c.article_id, c.start, c.end, c.text) for c in stored) == sorted(
