@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DOCS_PER_BATCH = 32  # documents per actor call (about 1,000-1,500 news sentences)
+WRITE_BATCH = 256  # documents per transaction / shard
 DOC_FIELDS = ("text", "id", "title", "url", "published", "origin", "error", "skip")
 
 
@@ -56,6 +57,7 @@ class RayOptions:
     cpus_per_worker: float | None = None  # logical CPUs each actor reserves
     threads: int | None = None  # torch threads per actor
     docs_per_batch: int = DOCS_PER_BATCH
+    write_batch: int = WRITE_BATCH  # documents per database transaction (or Parquet shard)
 
 
 def _ray() -> Any:
@@ -73,6 +75,8 @@ def ray_session(address: str | None = None) -> Iterator[Any]:
     """A connected Ray: the one already initialised, else a new local one (or ``address``) that
     is shut down on exit."""
     ray = _ray()
+    for name in ("ray", "ray.data"):  # progress is the caller's; Ray's INFO lines are noise here
+        logging.getLogger(name).setLevel(logging.WARNING)
     if ray.is_initialized():
         yield ray
         return
@@ -151,11 +155,9 @@ class ParseFiles:
     """Ray step: a batch of files' bytes -> their documents (errors as rows); documents already
     stored (``stored``: an object ref of a frozenset of article ids) are marked to skip."""
 
-    def __init__(self, max_bytes: int, stored: Any = None) -> None:
-        import ray
-
+    def __init__(self, max_bytes: int, stored: frozenset[str] | None = None) -> None:
         self.max_bytes = max_bytes
-        self.stored = ray.get(stored) if stored is not None else None
+        self.stored = stored
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         rows: list[dict[str, Any]] = []
@@ -229,14 +231,15 @@ def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: flo
     if skip_stored:
         from factcheck.db.bulk import article_ids
 
-        stored = ray.put(frozenset(article_ids(ws.store)))
+        stored = frozenset(article_ids(ws.store))
     parts = []
     if files:
         raw = ray.data.read_binary_files(files, include_paths=True, num_cpus=0.25,
                                          override_num_blocks=min(len(files), 200))
         parts.append(raw.map_batches(ParseFiles, fn_constructor_kwargs={
             "max_bytes": ws.settings.max_bytes, "stored": stored}, batch_size=8,
-            batch_format="numpy", num_cpus=0.25, concurrency=(1, max(1, opts.workers or 1))))
+            batch_format="numpy", num_cpus=0.25,
+            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, opts.workers or 1))))
     local_rows = [_doc_row(e) for e in errors]
     if here:
         have = None
@@ -266,9 +269,9 @@ def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: flo
         ExtractActor,
         fn_constructor_kwargs={"workspace": type(ws), "settings": ws.settings.model_dump(mode="json"),
                                "threshold": threshold, "threads": threads},
-        batch_size=opts.docs_per_batch, batch_format="pyarrow", concurrency=workers,
-        num_cpus=cpus, max_restarts=3, max_task_retries=3,
-    )
+        batch_size=opts.docs_per_batch, batch_format="pyarrow",
+        compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=cpus,
+    )  # Ray Data restarts an actor that dies and retries its batch (max_restarts=-1 by default)
 
 
 def extract_with_ray(
@@ -295,7 +298,7 @@ def extract_with_ray(
             return results
         sink = ShardWriter(out) if out else DatabaseSink(ws)
         try:
-            for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+            for batch in ds.iter_batches(batch_size=opts.write_batch, batch_format="pyarrow"):
                 for res in sink.write(batch):
                     results.append(res)
                     if on_result:

@@ -1,0 +1,97 @@
+"""The Ray engine on a local Ray (one cluster for the session): the same claims as the local
+engine, a run whose writer dies is finished by running it again, bad files are reported."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from factcheck.services.extract import extract_paths
+from factcheck.services.ray_engine import RayOptions, extract_with_ray, split_inputs
+from factcheck.text.sentences import text_hash
+from tests.conftest import SAMPLE_ARTICLE
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    d = tmp_path / "corpus"
+    d.mkdir()
+    (d / "npr.txt").write_text(SAMPLE_ARTICLE.read_text())
+    (d / "city.txt").write_text(
+        "The city council approved a $4.5 million budget for road repairs on Tuesday.\n\n"
+        "Mayor Jane Ortiz said the plan would fix 120 miles of streets by 2027.")
+    (d / "feed.jsonl").write_text(
+        '{"id": "a1", "title": "Jobs", "text": "Unemployment fell to 3.9% in May, the agency said."}\n'
+        '{"id": "a2", "text": "Exports rose 12 percent last year to $2.1 trillion."}\n')
+    (d / "broken.txt").write_bytes(b"\x00\x01binary\x00")
+    return d
+
+
+def _claims(ws):
+    return sorted(
+        (c.article_id, c.start, c.end, c.text, c.type.value, c.score, c.speaker,
+         [(v.kind.value, v.text, v.start, v.end, v.value, v.unit) for v in c.key_values])
+        for c in ws.store.list_claims(include_dismissed=True)
+    )
+
+
+def _vectors(ws):
+    claims = ws.store.list_claims(include_dismissed=True)
+    found = ws.store.cached_vectors(ws.model_name, [text_hash(c.text) for c in claims])
+    return {c.text: found[text_hash(c.text)] for c in claims}
+
+
+def test_split_inputs(corpus, tmp_path):
+    files, here, errors = split_inputs([str(corpus), "-", "https://example.org/a",
+                                        str(tmp_path / "nope")])
+    assert [f.rsplit("/", 1)[1] for f in files] == ["broken.txt", "city.txt", "feed.jsonl", "npr.txt"]
+    assert here == ["-", "https://example.org/a"]
+    assert len(errors) == 1 and "nope: no such file or folder" in str(errors[0])
+
+
+def test_same_claims_as_local_and_resume_after_writer_dies(
+    ray_cluster, corpus, real_ws, tmp_path, monkeypatch
+):
+    from factcheck.config import Settings
+    from factcheck.db.store import Store
+    from factcheck.ml.embedder import Embedder
+    from factcheck.workspace import Workspace
+
+    local = extract_paths(real_ws, [str(corpus)])
+
+    settings = Settings(db=str(tmp_path / "ray.db"), index_dir=tmp_path / "ray-idx")
+    store = Store(settings.url)
+    ws = Workspace(settings, store=store,
+                   embedder=Embedder(None, store, loader=real_ws.embedder._loader))
+    import factcheck.db.bulk as bulk
+
+    real_save, calls = bulk.save_batch, []
+
+    def dies_second_time(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("writer killed")
+        return real_save(*a, **k)
+
+    monkeypatch.setattr(bulk, "save_batch", dies_second_time)
+    with pytest.raises(RuntimeError, match="writer killed"):
+        extract_with_ray(ws, [str(corpus)], options=RayOptions(docs_per_batch=1, write_batch=1))
+    monkeypatch.setattr(bulk, "save_batch", real_save)
+    partly = len(store.list_articles())
+    assert 1 <= partly < 4  # the first batch was committed, the failed one left nothing
+
+    results = extract_with_ray(ws, [str(corpus)], options=RayOptions(docs_per_batch=1, write_batch=1))
+    assert sum(r.skipped for r in results) == partly
+    errors = [r.error for r in results if r.error]
+    assert len(errors) == 1 and "broken.txt" in errors[0] and "binary" in errors[0]
+    assert [r.origin for r in results if not r.error] == [r.origin for r in local if not r.error]
+
+    # identical claims, offsets, values and scores; vectors equal within 1e-5
+    assert _claims(ws) == _claims(real_ws)
+    mine, theirs = _vectors(ws), _vectors(real_ws)
+    assert mine.keys() == theirs.keys()
+    assert max(float(np.abs(mine[t] - theirs[t]).max()) for t in mine) <= 1e-5
+    # the claim index is complete and was built from the run's vectors
+    status = {s["index"]: s for s in ws.index_status()}
+    assert status["claims"]["ok"] and status["claims"]["count"] == len(mine)
+    store.dispose()
