@@ -17,7 +17,16 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from factcheck.cli.common import ALLOW_PRIVATE_HELP, emit_json, err, errors, out, private_hosts, workspace
+from factcheck.cli.common import (
+    ALLOW_PRIVATE_HELP,
+    emit_json,
+    err,
+    errors,
+    out,
+    plural,
+    private_hosts,
+    workspace,
+)
 
 
 class RateColumn(ProgressColumn):
@@ -198,7 +207,7 @@ def load(
     new = [r for r in results if not r.error and not r.skipped]
     skipped = sum(1 for r in results if r.skipped)
     failed = [r for r in results if r.error]
-    out.print(f"loaded {len(new)} articles, {sum(len(r.claims) for r in new)} claims; "
+    out.print(f"loaded {plural(len(new), 'article')}, {plural(sum(len(r.claims) for r in new), 'claim')}; "
               f"{skipped} already stored; {len(failed)} failed in extraction")
     if failed:
         raise typer.Exit(1)

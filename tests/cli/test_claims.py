@@ -131,3 +131,41 @@ def test_help_is_fast_and_does_not_import_torch():
     assert out.stdout.strip() == "False False"
     res = subprocess.run([sys.executable, "-m", "factcheck", "--help"], capture_output=True, text=True)
     assert res.returncode == 0 and "extract" in res.stdout
+
+
+def test_extract_engine_ray_json_out_and_load(cli, ray_cluster, tmp_path):
+    """`--engine ray --json` prints what the local engine prints; `--out` writes shards and no
+    database rows; `load` stores them with the same claims."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "npr.txt").write_text(SAMPLE_ARTICLE.read_text())
+    (src / "bad.txt").write_bytes(b"")
+    local = cli("extract", str(src), "--json")
+    assert local.exit_code == 1 and "bad.txt: file is empty" in local.stderr
+    base = ["--db", str(tmp_path / "ray.db"), "--index-dir", str(tmp_path / "ray-idx")]
+    runner = CliRunner()
+    ray_run = runner.invoke(app, [*base, "extract", str(src), "--engine", "ray", "--json"])
+    assert ray_run.exit_code == 1 and "bad.txt: file is empty" in ray_run.stderr
+    assert _lines(ray_run.stdout) == _lines(local.stdout)
+
+    shards = tmp_path / "claims.parquet"
+    other = ["--db", str(tmp_path / "load.db"), "--index-dir", str(tmp_path / "load-idx")]
+    out = runner.invoke(app, [*other, "extract", str(src / "npr.txt"), "--engine", "ray",
+                              "--out", str(shards)])
+    assert out.exit_code == 0, out.output
+    assert "factcheck load" in out.stdout and list(shards.glob("part-*.parquet"))
+    listed = runner.invoke(app, [*other, "claims", "list", "--json"])
+    assert _lines(listed.stdout) == []  # --out wrote no database rows
+    loaded = runner.invoke(app, [*other, "load", str(shards)])
+    assert loaded.exit_code == 0 and "loaded 1 article," in loaded.stdout
+    listed = _lines(runner.invoke(app, [*other, "claims", "list", "--json"]).stdout)
+    key = lambda r: (r["start"], r["text"], r["score"], r["speaker"])  # noqa: E731
+    assert sorted(map(key, listed)) == sorted(map(key, _lines(local.stdout)))
+    assert "already stored" in runner.invoke(app, [*other, "load", str(shards)]).stdout
+
+
+def test_engine_options_need_ray(cli, tmp_path):
+    res = cli("extract", str(SAMPLE_ARTICLE), "--out", str(tmp_path / "x"))
+    assert res.exit_code == 2 and "need --engine ray" in res.output
+    res = cli("extract", str(SAMPLE_ARTICLE), "--engine", "spark")
+    assert res.exit_code == 2 and "unknown engine" in res.output
