@@ -42,7 +42,7 @@ lint: setup
 # Refresh the lock from pyproject.toml (latest releases within its bounds), for Python 3.11 on Linux x86_64.
 lock: setup
 	$(PY) -m pip install -q uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra postgres \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra postgres --extra ray \
 	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 	  --override requirements/torch-cpu.txt --find-links /opt/wheels \
 	  --generate-hashes --no-header --annotation-style split -o $(LOCK)

@@ -118,10 +118,19 @@ def sources_add(
                                       "http(s) links (fetched; a changed page is a new version)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per source per line."),
     allow_private_hosts: bool = typer.Option(False, "--allow-private-hosts", help=ALLOW_PRIVATE_HELP),
+    engine: str = typer.Option("local", "--engine", metavar="local|ray",
+                               help="ray: embed the passages on Ray (pip install 'factcheck[ray]')."),
+    ray_address: str = typer.Option(None, "--ray-address", metavar="ADDRESS",
+                                    help="Ray cluster (ray://HEAD:10001); default: start a local Ray."),
+    workers: int = typer.Option(None, "--workers", min=1, help="Ray engine: model actors."),
 ) -> None:
     """Store source documents (files or links), split them into passages, embed and index them."""
     from factcheck.services.sources import add_sources
 
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter(f"unknown engine {engine!r}; use local or ray", param_hint="--engine")
+    if engine == "local" and (ray_address or workers):
+        raise typer.BadParameter("--ray-address and --workers need --engine ray", param_hint="--engine")
     ws = workspace(ctx)
 
     def show(res: Any) -> None:
@@ -131,7 +140,15 @@ def sources_add(
             emit_json(res.model_dump(mode="json"))
 
     with errors():
-        report = add_sources(ws, paths, on_result=show, allow_private=private_hosts(allow_private_hosts))
+        if engine == "ray":
+            from factcheck.services.ray_engine import RayOptions, add_sources_with_ray
+
+            report = add_sources_with_ray(ws, paths, on_result=show,
+                                          allow_private=private_hosts(allow_private_hosts),
+                                          options=RayOptions(address=ray_address, workers=workers))
+        else:
+            report = add_sources(ws, paths, on_result=show,
+                                 allow_private=private_hosts(allow_private_hosts))
     if not as_json:
         for r in report.results:
             if r.status != "error":

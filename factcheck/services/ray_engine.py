@@ -306,3 +306,86 @@ def extract_with_ray(
         finally:
             sink.close()
     return results
+
+
+# -- sources: passages embedded on Ray ---------------------------------------------------------
+class EmbedActor:
+    """Ray actor: loads the embedding model once, then embeds batches of texts."""
+
+    def __init__(self, model: str, batch_size: int, threads: int | None) -> None:
+        from factcheck.ml.embedder import Embedder
+
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+        self.embedder = Embedder(model, None, batch_size=batch_size)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        import pyarrow as pa
+
+        vecs = self.embedder.encode(batch.column("text").to_pylist())
+        return pa.table({"hash": batch.column("hash"),
+                         "vector": pa.array(list(vecs), type=pa.list_(pa.float32()))})
+
+
+def embed_with_ray(ws: Workspace, texts: dict[str, str], opts: RayOptions) -> int:
+    """Embed ``{text hash: text}`` on Ray into the workspace's embedding cache; returns how many."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not texts:
+        return 0
+    with ray_session(opts.address) as ray:
+        import ray.data
+
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False
+        local = not opts.address
+        cpus = opts.cpus_per_worker or max(0.5, (os.cpu_count() or 1) - 0.5)
+        workers = opts.workers or (1 if local else max(1, int(ray.cluster_resources().get("CPU", 1) // cpus)))
+        threads = opts.threads or (max(1, (os.cpu_count() or 1) // workers) if local else max(1, int(cpus)))
+        table = pa.table({"hash": list(texts), "text": list(texts.values())})
+        ds = ray.data.from_arrow(table).map_batches(
+            EmbedActor,
+            fn_constructor_kwargs={"model": ws.model_name, "batch_size": ws.settings.batch_size,
+                                   "threads": threads},
+            batch_size=512, batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
+            num_cpus=cpus,
+        )
+        done = 0
+        for batch in ds.iter_batches(batch_size=4096, batch_format="pyarrow"):
+            vectors = {h: np.asarray(v, dtype=np.float32)
+                       for h, v in zip(batch.column("hash").to_pylist(), batch.column("vector").to_pylist())}
+            ws.store.cache_vectors(ws.model_name, vectors)
+            done += len(vectors)
+    return done
+
+
+def add_sources_with_ray(
+    ws: Workspace,
+    paths: list[str],
+    *,
+    options: RayOptions | None = None,
+    on_result: Callable[[Any], None] | None = None,
+    allow_private: bool | None = None,
+) -> Any:
+    """``sources add`` with the passages embedded on Ray: sources and passages are stored as by
+    the local engine (no model needed), the new passages' vectors are computed by Ray actors into
+    the embedding cache, and the passages index is then built from the cache (no model run here).
+    """
+    from factcheck.services.sources import add_sources
+    from factcheck.text.sentences import text_hash
+
+    report = add_sources(ws, paths, on_result=on_result, allow_private=allow_private, sync=False)
+    rows = ws.store.index_rows("passages")
+    by_hash = {text_hash(t): t for _, t in rows}
+    cached = ws.store.cached_vectors(ws.model_name, list(by_hash))
+    missing = {h: t for h, t in by_hash.items() if h not in cached}
+    n = embed_with_ray(ws, missing, options or RayOptions())
+    log.info("embedded %d passages on Ray", n)
+    if report.added or rows:
+        ws.sync_index("passages", building=True)
+        if report.added:
+            ws.changed("passages")
+    return report

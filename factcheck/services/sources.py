@@ -380,12 +380,13 @@ def add_sources(
     *,
     on_result: Callable[[SourceResult], None] | None = None,
     allow_private: bool | None = None,
+    sync: bool = True,
 ) -> AddReport:
     """Add source files, folders, manifests and links; bad inputs are reported, the batch goes on.
 
     Links are fetched (see the module doc for versions). Returns an :class:`AddReport`
     (``.added``, ``.skipped``, ``.errors``, per-source ``.results``). The passages index is
-    synced once at the end.
+    synced once at the end (unless ``sync`` is False: the caller syncs it).
     """
     docs: list[Document | InputError] = []
     files: list[str] = []
@@ -401,7 +402,7 @@ def add_sources(
         else:
             files.append(str(p))
     flush()
-    return add_documents(ws, docs, on_result=on_result)
+    return add_documents(ws, docs, on_result=on_result, sync=sync)
 
 
 # -- reading back ------------------------------------------------------------

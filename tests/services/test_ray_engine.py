@@ -95,3 +95,27 @@ def test_same_claims_as_local_and_resume_after_writer_dies(
     status = {s["index"]: s for s in ws.index_status()}
     assert status["claims"]["ok"] and status["claims"]["count"] == len(mine)
     store.dispose()
+
+
+def test_sources_add_on_ray_fills_the_cache_then_the_index(ray_cluster, real_ws, monkeypatch):
+    """Passages embedded by Ray actors equal the local model's; the index is built without
+    running the model in this process."""
+    from factcheck.services.ray_engine import add_sources_with_ray
+
+    sources = SAMPLE_ARTICLE.parent.parent / "sources"
+    files = [str(p) for p in sorted(sources.glob("*")) if p.suffix in (".txt", ".md")]
+
+    def no_model(*_a, **_k):
+        raise AssertionError("the passages must be embedded on Ray, not here")
+
+    monkeypatch.setattr(real_ws.embedder, "encode", no_model)
+    report = add_sources_with_ray(real_ws, files)
+    monkeypatch.undo()
+    assert report.added == len(files) and not report.errors
+    rows = real_ws.store.index_rows("passages")
+    status = {s["index"]: s for s in real_ws.index_status()}
+    assert status["passages"]["ok"] and status["passages"]["count"] == len(rows)
+    texts = [t for _, t in rows]
+    cached = real_ws.store.cached_vectors(real_ws.model_name, [text_hash(t) for t in texts])
+    here = real_ws.embedder.encode(texts)
+    assert max(float(np.abs(cached[text_hash(t)] - v).max()) for t, v in zip(texts, here)) <= 1e-5
