@@ -59,6 +59,10 @@ class RayOptions:
     docs_per_batch: int = DOCS_PER_BATCH
     write_batch: int = WRITE_BATCH  # documents per database transaction (or Parquet shard)
 
+    def __post_init__(self) -> None:
+        if not self.address:
+            self.address = os.environ.get("RAY_ADDRESS") or None  # Ray's own variable
+
 
 def _ray() -> Any:
     try:
