@@ -71,10 +71,15 @@ class Workspace:
     def scorer(self) -> Any:
         """The check-worthiness model (loaded once)."""
         if self._scorer is None:
-            from factcheck.ml.checkworthy import CheckworthinessModel
+            from factcheck.services.train import load_scorer
 
-            self._scorer = CheckworthinessModel.load()
+            self._scorer = load_scorer(self.settings)  # the desk's adapted weights, if any
         return self._scorer
+
+    def reset_scorer(self) -> None:
+        """Forget the loaded scorer and its scores (after the weights changed)."""
+        self._scorer = None
+        self._scores.clear()
 
     def sentence_scores(
         self, texts: list[str], on_batch: Callable[[int], None] | None = None

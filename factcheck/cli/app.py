@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from factcheck.cli import auth, claims, evidence, export, feeds, indexes
+from factcheck.cli import auth, claims, evidence, export, feeds, indexes, train
 from factcheck.cli.common import errors, fail
 from factcheck.config import Settings
 
@@ -55,7 +55,7 @@ def main_options(
     ctx.obj = {"settings": settings}
 
 
-for _module in (claims, indexes, evidence, feeds, export, auth):
+for _module in (claims, indexes, evidence, feeds, export, auth, train):
     _module.register(app)
 
 
