@@ -98,10 +98,11 @@ def train_from_reviews(ws: Workspace, *, seed: int = 0, lam: float | None = None
     """Fit the scorer's final layer on the desk's labels and save it beside the database.
 
     A stratified quarter of the labels is held back first: the report's before/after figures are
-    measured on it with a model fitted on the rest. The saved model is then fitted on all labels.
+    measured on it with a model fitted on the rest (its pull towards the shipped weights chosen by
+    inner folds of the rest). The saved model is then fitted on all labels the same way.
     Raises InputError when there are fewer than MIN_LABELS labels or MIN_PER_CLASS of a class.
     """
-    from factcheck.ml.adapt import DEFAULT_LAMBDA, adapt
+    from factcheck.ml.adapt import adapt, choose_lambda
 
     pairs = desk_labels(ws)
     y = np.array([label for _, label in pairs], dtype=np.int64)
@@ -122,13 +123,14 @@ def train_from_reviews(ws: Workspace, *, seed: int = 0, lam: float | None = None
         rng.shuffle(idx)
         test[idx[: max(1, round(len(idx) * HOLDOUT))]] = True
     train = ~test
-    lam = DEFAULT_LAMBDA if lam is None else lam
     tr_texts = [t for t, m in zip(texts, train) if m]
     te_texts = [t for t, m in zip(texts, test) if m]
-    trial = adapt(base, tr_texts, y[train], states[train], lam=lam)
+    trial_lam = lam if lam is not None else choose_lambda(base, tr_texts, y[train], states[train])
+    trial = adapt(base, tr_texts, y[train], states[train], lam=trial_lam)
     before = _figures(y[test], base.score(te_texts, states[test]), base.threshold)
     after = _figures(y[test], trial.score(te_texts, states[test]), base.threshold)
-    final = adapt(base, texts, y, states, lam=lam)
+    final_lam = lam if lam is not None else choose_lambda(base, texts, y, states)
+    final = adapt(base, texts, y, states, lam=final_lam)
     path = adapted_weights_path(ws.settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     save(final, path)

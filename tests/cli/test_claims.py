@@ -169,3 +169,15 @@ def test_engine_options_need_ray(cli, tmp_path):
     assert res.exit_code == 2 and "need --engine ray" in res.output
     res = cli("extract", str(SAMPLE_ARTICLE), "--engine", "spark")
     assert res.exit_code == 2 and "unknown engine" in res.output
+
+
+def test_train_checkworthy_cli_errors(tmp_path):
+    runner = CliRunner()
+    base = ["--db", str(tmp_path / "fc.db"), "--index-dir", str(tmp_path / "idx")]
+    res = runner.invoke(app, [*base, "train", "checkworthy"])
+    assert res.exit_code == 2 and "--from-reviews" in res.output
+    res = runner.invoke(app, [*base, "train", "checkworthy", "--from-reviews"])
+    assert res.exit_code == 1
+    assert res.stderr.strip().count("\n") == 0 and "too few review decisions" in res.stderr
+    res = runner.invoke(app, [*base, "train", "checkworthy", "--reset"])
+    assert res.exit_code == 0 and "nothing to do" in res.stderr
