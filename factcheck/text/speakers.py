@@ -9,6 +9,7 @@ speaker. Short names are expanded to the fullest name the article uses ("Amodei"
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -43,6 +44,19 @@ def quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return regions
 
 
+def regions_overlapping(
+    regions: list[tuple[int, int]], start: int, end: int
+) -> list[tuple[int, int]]:
+    """The regions (sorted, non-overlapping, as from :func:`quote_regions`) that overlap
+    ``[start, end)``, found by binary search: O(log r + k), not O(r), per sentence."""
+    i = bisect.bisect_right(regions, start, key=lambda r: r[1])
+    out = []
+    while i < len(regions) and regions[i][0] < end:
+        out.append(regions[i])
+        i += 1
+    return out
+
+
 def _clean_name(name: str) -> str | None:
     words = name.split()
     titled = [i for i, w in enumerate(words) if w in _TITLES]
@@ -57,7 +71,12 @@ def _clean_name(name: str) -> str | None:
 
 
 def _outside(spans: list[tuple[int, int]], regions: list[tuple[int, int]]) -> bool:
-    return not any(a <= s and e <= b for s, e in spans for a, b in regions)
+    """No span lies inside a region (regions sorted and non-overlapping: a binary search)."""
+    for s, e in spans:
+        i = bisect.bisect_right(regions, s, key=lambda r: r[0]) - 1
+        if i >= 0 and regions[i][1] >= e:
+            return False
+    return True
 
 
 @dataclass
