@@ -168,7 +168,7 @@ _CUR_PREFIX = (
     r"(?:" + "|".join(_CURRENCY_CODES) + r")(?<![A-Za-z][A-Z]{3})(?![A-Za-z]))"
 )
 _CUR_WORD = (
-    r"(?:(?i:(?:US|U\.S\.)\s+)?(?i:dollars|euros|yen|yuan|rupees|pounds\s+sterling)\b"
+    r"(?:(?i:(?:US|U\.S\.)\s+)?(?i:dollars?|euros?|yen|yuan|rupees|pounds\s+sterling)\b"
     r"|(?:" + "|".join(_CURRENCY_CODES) + r")\b)"
 )
 
@@ -427,12 +427,44 @@ def _duration(m: re.Match[str], text: str) -> _Cand | None:
     if _g(m, "art"):
         if unit == "second":
             return None  # "a second company" is an ordinal
+        if m.group("u").lower().endswith("s") and unit != "century":
+            return None  # "a weeks-long fight" is not one week
         value: float | None = 1.0
     else:
         value = _number_value(_g(m, "num"), _g(m, "wnum"))
     if value is None:
         return None
     return _Cand(ValueKind.duration, m.start(), m.end(), value, unit, f"{_fmt(value)} {unit}", 3)
+
+
+def _age(m: re.Match[str], text: str) -> _Cand | None:
+    """"79-year-old", "six-month-old", "aged 62": a person's (or thing's) age."""
+    value = _number_value(_g(m, "num"), _g(m, "wnum"))
+    unit = (_g(m, "u") or "year").lower().rstrip("s")
+    if value is None or (unit == "year" and value > 130):
+        return None
+    return _Cand(ValueKind.age, m.start(), m.end(), value, unit, f"{_fmt(value)} {unit}", 2)
+
+
+_NOT_NAME_BEFORE_AGE = frozenset(
+    """January February March April May June July August September October November December
+    Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday
+    Saturday Sunday In On At By Of For From To And But Or The A An Since Until About Over
+    Under Nearly Almost Some""".split()
+)
+_NAME_BEFORE_RE = re.compile(r"([A-Z][a-z'\u2019-]+)$")
+
+
+def _age_after_name(m: re.Match[str], text: str) -> _Cand | None:
+    """"Tanya Burwick, 62, of San Angelo": an age between commas right after a name."""
+    prev = _NAME_BEFORE_RE.search(text, max(0, m.start() - 40), m.start())
+    if prev is None or prev.group(1) in _NOT_NAME_BEFORE_AGE:
+        return None
+    value = float(m.group("num"))
+    if not 0 < value <= 120:
+        return None
+    s, e = m.start("num"), m.end("num")
+    return _Cand(ValueKind.age, s, e, value, "year", f"{_fmt(value)} year", 2)
 
 
 def _time_common(h: int, mi: int, ap: str | None, tz: str | None, m: re.Match[str]) -> _Cand | None:
@@ -570,6 +602,7 @@ _DURATION_TAIL = (
     r"|quarters?|years?|decades?|century|centuries))\b"
 )
 _YEAR_BEFORE = r"\w$€£¥.,:/-"
+_AGE_TAIL = r"(?:\s+|-)(?P<u>(?i:years?|months?|weeks?|days?))(?:\s+|-)old\b"
 
 _PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (
@@ -601,6 +634,9 @@ _PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
         re.compile(rf"(?i:\b(?:12\s+)?(?P<w>noon|midnight)\b){_TZ_RE}"),
         _time_word,
     ),
+    (re.compile(rf"(?P<num>{_NUM_PCT}){_AGE_TAIL}"), _age),
+    (re.compile(rf"(?<=\baged\s)(?P<num>{_NUM_PCT})(?![0-9])"), _age),
+    (re.compile(r"(?<=[A-Za-z]),\s(?P<num>[0-9]{1,3}),(?!\d)"), _age_after_name),
     (re.compile(rf"(?P<art>[aA](?<![\w.-][aA])[nN]?){_DURATION_TAIL}"), _duration),
     (re.compile(rf"(?P<num>{_NUM_PCT}){_DURATION_TAIL}"), _duration),
     (re.compile(rf"\b{_MONTH_RE}\s+{_DAY_RE}(?:,?\s+{_YEAR_RE})?"), _date_mdy),
@@ -666,6 +702,7 @@ _WORDNUM_FIND_RE = re.compile(rf"{_WORD_LA}(?<![\w.-]){_WORDNUM}")
 _WORD_PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(rf"(?P<wnum>{_WORDNUM}){_MONEY_SUFFIX_TAIL}"), _money_suffix),
     (re.compile(rf"(?P<wnum>{_WORDNUM}){_PERCENT_TAIL}"), _percent),
+    (re.compile(rf"(?P<wnum>{_WORDNUM}){_AGE_TAIL}"), _age),
     (re.compile(rf"(?P<wnum>{_WORDNUM}){_DURATION_TAIL}"), _duration),
 ]
 
@@ -678,6 +715,15 @@ _COUNT_WORD_RE = re.compile(
     rf"(?<![\w-])(?P<wnum>{_WORDNUM})(?:\s+(?P<sw>{_SCALE_WORD})\b)?{_NOUN_TAIL}"
 )
 _PREV_CAP_RE = re.compile(r"([A-Z][\w'\u2019-]*)\s+$")
+_PARTITIVE_RE = re.compile(r"\s+of\s+(?:the|these|those|its|their|our|his|her)\s+([a-z][a-z'\u2019-]*[a-z])\b")
+_QUANTIFIERS = frozenset(
+    """about nearly almost around roughly some over under only just exactly approximately
+    another more fewer less at least up to all""".split()
+)
+_VAGUE_NOUNS = frozenset(
+    """side sides way ways thing things hand hands kind kinds sort sorts eye eyes end ends
+    minds words cents""".split()
+)
 
 
 def _count(m: re.Match[str], text: str, *, words: bool) -> _Cand | None:
@@ -689,15 +735,29 @@ def _count(m: re.Match[str], text: str, *, words: bool) -> _Cand | None:
     end = m.end()
     if noun is not None and re.split(r"['\u2019-]", noun.lower())[0] in _NOT_NOUN:
         noun = None
+    if noun is not None and noun.lower() in _VAGUE_NOUNS and words:
+        return None  # "two sides", "both ways": not a quantity anyone checks
     if noun is None:
+        num_end = m.end("sw") if m.group("sw") else m.end("sa") if _g(m, "sa") else m.end(
+            "num" if _g(m, "num") else "wnum"
+        )
+        part = _PARTITIVE_RE.match(text, num_end)
+        if part is not None and _is_plural_noun(part.group(1)):
+            # "Forty-three of the deaths": a count of deaths, the span is the number
+            value_unit = part.group(1).lower()
+            norm = _fmt(value) + f" {_singular(value_unit)}"
+            return _Cand(ValueKind.count, m.start(), num_end, value, value_unit, norm, 9)
         if words:
             return None
         end = m.end("sw") if m.group("sw") else m.end("sa") if _g(m, "sa") else m.end("num")
-        # "Claude 3", "Section 230": a name, not a count (unless the name opens a sentence)
+        # "Claude 3", "Section 230": a name, not a count (unless a sentence opens with a
+        # quantifier such as "About 230.")
         prev = _PREV_CAP_RE.search(text, max(0, m.start() - 40), m.start())
         if prev is not None:
             before = text[max(0, prev.start(1) - 40) : prev.start(1)].rstrip()
             if before and before[-1] not in '.!?"\u201c(':
+                return None
+            if prev.group(1).lower() not in _QUANTIFIERS:
                 return None
     unit = noun.lower() if noun else None
     key = _singular(unit) if unit else None
