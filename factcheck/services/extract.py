@@ -28,7 +28,12 @@ from factcheck.io.readers import Document
 from factcheck.ml.checkworthy import classify_type
 from factcheck.models import Article, Claim, ClaimType, Sentence
 from factcheck.services.links import provenance, read_inputs
-from factcheck.text.sentences import paragraph_spans_at, split_compound, split_sentences
+from factcheck.text.sentences import (
+    is_heading_or_caption,
+    paragraph_spans_at,
+    split_compound,
+    split_sentences,
+)
 from factcheck.text.speakers import Attributor, quote_regions, regions_overlapping
 from factcheck.text.values import extract_values
 
@@ -156,7 +161,10 @@ def analyse(
             for r in mine:
                 region_speaker.setdefault(r, speaker)
         keep = sent.score >= min_score or (is_quote and speaker is not None)
-        if min_score > 0 and is_boilerplate(sent.text, sent.text if para == (sent.start, sent.end) else ""):
+        if min_score > 0 and (
+            is_boilerplate(sent.text, sent.text if para == (sent.start, sent.end) else "")
+            or is_heading_or_caption(text, sent.start, sent.end)
+        ):
             keep = False
         if not keep:
             continue
@@ -179,7 +187,7 @@ def analyse(
                     text=claim_text,
                     type=ctype,
                     score=sent.score,
-                    speaker=speaker if ctype in (ClaimType.quote, ClaimType.attribution) else None,
+                    speaker=speaker,
                     key_values=values,
                 )
             )

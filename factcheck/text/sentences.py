@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "Paragraphs",
+    "is_heading_or_caption",
     "paragraph_span",
     "paragraph_spans_at",
     "split_compound",
@@ -257,6 +258,58 @@ def paragraph_spans_at(text: str, positions: Iterable[int]) -> list[tuple[int, i
     """:func:`paragraph_span` of each position, with the text scanned once."""
     paras = Paragraphs(text)
     return [paras.span(p) for p in positions]
+
+
+# --- subheads and photo captions --------------------------------------------------------------
+
+_END_PUNCT = tuple(".!?\"\u201d\u2019')\u2026:;")
+_LIST_MARKER_RE = re.compile(r"(?:[-*\u2022\u2013\u2014]|\d{1,3}[.)])\s")
+# a photo credit closing a caption: "(AFP)", "(Photo: Reuters)", "AFP via Getty Images", "/ AP"
+_CREDIT = (
+    r"(?:\((?:[^()]{0,60}(?:/|:|\bby)\s*)?(?:AFP|AP|Reuters|EPA|Getty(?: Images)?|Bloomberg|"
+    r"Xinhua|Anadolu|Shutterstock|Alamy|File|Handout|Photo|Pool)[^()]{0,40}\)"
+    r"|\b(?:AFP|AP|Reuters|Anadolu|Pool|Bloomberg)\s+via\s+Getty\s+Images"
+    r"|\b(?:Photo|Photograph|Image|Picture)(?:\s+credit)?\s*:\s*[^.]{1,60}"
+    r"|/\s*(?:AFP|AP|Reuters|EPA|Getty Images))"
+)
+_CREDIT_RE = re.compile(_CREDIT + r"\W*$")
+_CREDIT_LINE_RE = re.compile(_CREDIT + r"[^\S\n\r]*(?:[\n\r\u2028\u2029]|$)")
+
+
+def _whole_line(text: str, start: int, end: int) -> bool:
+    """Is ``text[start:end]`` alone on its line (only spaces around it)? Looks only at the
+    characters next to the span, so it costs nothing per sentence."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    if i >= 0 and text[i] not in "\n\r\u2029\u2028\f\v":
+        return False
+    j = end
+    while j < len(text) and text[j] in " \t":
+        j += 1
+    return j >= len(text) or text[j] in "\n\r\u2029\u2028\f\v"
+
+
+def is_heading_or_caption(text: str, start: int, end: int) -> bool:
+    """A subhead ("Data centers dominate": a short line of its own with no end punctuation, not a
+    list item) or a photo caption (a sentence closed by a credit such as "(AFP)" or "Reuters via
+    Getty Images"). Neither is ever a claim."""
+    sentence = text[start:end].strip()
+    if not sentence:
+        return False
+    if _CREDIT_RE.search(sentence):
+        return True
+    # "... on Feb. 11, 2025. (AFP)": the credit may be split off as a sentence of its own
+    j = end
+    while j < len(text) and text[j] in " \t":
+        j += 1
+    if sentence.endswith((".", "!", "?")) and _CREDIT_LINE_RE.match(text, j, min(len(text), j + 120)):
+        return True
+    if sentence.endswith(_END_PUNCT) or len(sentence.split()) > 14:
+        return False
+    if _LIST_MARKER_RE.match(sentence):
+        return False
+    return _whole_line(text, start, end)
 
 
 # --- compound claims -------------------------------------------------------------------------

@@ -421,6 +421,12 @@ def _percent(m: re.Match[str], text: str) -> _Cand | None:
     return _Cand(ValueKind.percent, m.start(), m.end(), value, unit, f"{_fmt(value)} {unit}", 1)
 
 
+def _point_fraction(m: re.Match[str], text: str) -> _Cand | None:
+    """"a half-point cut", "a quarter-point rise": percentage points, as rates are quoted."""
+    value = 0.5 if m.group("f").lower() == "half" else 0.25
+    return _Cand(ValueKind.percent, m.start(), m.end(), value, "pp", f"{_fmt(value)} pp", 1)
+
+
 def _duration(m: re.Match[str], text: str) -> _Cand | None:
     unit = m.group("u").lower()
     unit = "century" if unit.startswith("centur") else unit.rstrip("s")
@@ -543,9 +549,20 @@ _MONTH_PREPS = frozenset(
 _PREV_WORD_RE = re.compile(r"([A-Za-z]+-?)\s*$")
 
 
+_MONTH_NAME_RE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September"
+                            r"|October|November|December)\b")
+
+
 def _date_month_only(m: re.Match[str], text: str) -> _Cand | None:
     prev = _PREV_WORD_RE.search(text, max(0, m.start() - 20), m.start())
-    if prev is None or prev.group(1).lower() not in _MONTH_PREPS:
+    if prev is None:
+        return None
+    word = prev.group(1).lower()
+    if word in ("and", "or", "to", "through"):
+        # "in October and December": a month listed after another month
+        if not _MONTH_NAME_RE.search(text, max(0, m.start() - 30), prev.start(1)):
+            return None
+    elif word not in _MONTH_PREPS:
         return None  # a bare "June" may well be a name
     return _date_cand(m, None, _MONTHS[m.group("mon").lower()], None)
 
@@ -619,6 +636,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
         _money_bare,
     ),
     (re.compile(rf"(?P<num>{_NUM_PCT}){_PERCENT_TAIL}"), _percent),
+    (re.compile(r"(?<![\w-])(?P<f>(?i:half|quarter))[- ](?i:percentage[- ])?(?i:point)\b"), _point_fraction),
     (
         re.compile(
             r"(?P<h>[0-9](?<![\w:.][0-9])[0-9]?):(?P<mi>[0-5][0-9])(?::[0-5][0-9])?(?![0-9])"
@@ -720,6 +738,14 @@ _QUANTIFIERS = frozenset(
     """about nearly almost around roughly some over under only just exactly approximately
     another more fewer less at least up to all""".split()
 )
+_ED_NOUNS = frozenset("hundred hundreds bed beds seed seeds shed sheds red reds speed feed".split())
+
+
+def _looks_like_verb(word: str) -> bool:
+    w = word.lower()
+    return len(w) > 4 and w.endswith("ed") and w not in _ED_NOUNS
+
+
 _VAGUE_NOUNS = frozenset(
     """side sides way ways thing things hand hands kind kinds sort sorts eye eyes end ends
     minds words cents""".split()
@@ -735,6 +761,8 @@ def _count(m: re.Match[str], text: str, *, words: bool) -> _Cand | None:
     end = m.end()
     if noun is not None and re.split(r"['\u2019-]", noun.lower())[0] in _NOT_NOUN:
         noun = None
+    if noun is not None and _looks_like_verb(noun):
+        noun = None  # "and one projected a steeper path"
     if noun is not None and noun.lower() in _VAGUE_NOUNS and words:
         return None  # "two sides", "both ways": not a quantity anyone checks
     if noun is None:
