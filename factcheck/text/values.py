@@ -733,7 +733,9 @@ _COUNT_WORD_RE = re.compile(
     rf"(?<![\w-])(?P<wnum>{_WORDNUM})(?:\s+(?P<sw>{_SCALE_WORD})\b)?{_NOUN_TAIL}"
 )
 _PREV_CAP_RE = re.compile(r"([A-Z][\w'\u2019-]*)\s+$")
-_PARTITIVE_RE = re.compile(r"\s+of\s+(?:the|these|those|its|their|our|his|her)\s+([a-z][a-z'\u2019-]*[a-z])\b")
+_PARTITIVE_RE = re.compile(
+    r"\s+of\s+(?:the|these|those|its|their|our|his|her)\s+([a-z][a-z'\u2019-]*[a-z])\b"
+)
 _QUANTIFIERS = frozenset(
     """about nearly almost around roughly some over under only just exactly approximately
     another more fewer less at least up to all""".split()
