@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "extract_values",
+    "format_value",
     "parse_money",
     "values_conflict",
     "values_equal",
@@ -875,6 +876,39 @@ def extract_values(text: str, offset: int = 0) -> list[KeyValue]:
     except Exception:  # pragma: no cover - defensive: extraction must never break a pipeline
         logger.exception("value extraction failed on a %d-character text", len(text))
         return []
+
+
+_SCALE_NAMES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+
+
+def _human_number(v: float) -> str:
+    """68100000000 -> "68.1 billion", 12500 -> "12,500", 3.5 -> "3.5" (what a reader writes)."""
+    for scale, name in _SCALE_NAMES:
+        if abs(v) >= scale:
+            return f"{v / scale:.6g} {name}"
+    if float(v).is_integer():
+        return f"{int(v):,}"
+    return f"{v:,.10g}"
+
+
+def format_value(
+    kind: ValueKind | str | None, value: float | None, unit: str | None, normalized: str = ""
+) -> str:
+    """A key value as a person writes it, for exports: "68.1 billion USD", "12,500 jobs", "79 years".
+
+    Percentages, dates and times (and values without a number) keep their ``normalized`` form
+    ("12 %", "2024-01-05", "17:01 ET"). Never raises.
+    """
+    try:
+        kind = ValueKind(kind) if kind is not None else None
+        if value is None or kind in (ValueKind.date, ValueKind.time, ValueKind.percent, None):
+            return normalized or ""  # "12 %", "2.5 pp", "2024-01-05", "17:01 ET" already read well
+        number = _human_number(float(value))
+        if kind in (ValueKind.duration, ValueKind.age) and unit:
+            return f"{number} {unit}{'' if float(value) == 1 else 's'}"
+        return f"{number} {unit}" if unit else number
+    except (ValueError, TypeError, OverflowError):
+        return normalized or ""
 
 
 def parse_money(text: str) -> tuple[float, str] | None:
