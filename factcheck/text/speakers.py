@@ -18,7 +18,8 @@ OPEN_QUOTES = "\"“”„«»"
 VERBS = (
     r"said|says|wrote|writes|told|tells|added|adds|notes|noted|argued|argues|stated|states|"
     r"tweeted|posted|explained|explains|asked|asks|insisted|warned|warns|claimed|claims|declared|"
-    r"replied|announced|announces|described|describes|stressed|stresses|highlighted|reported|"
+    r"replied|announced|announces|described|describes|stressed|stresses|highlighted|"
+    r"reported(?!\s+from)|"
     r"reports|echoed|expressed|confirmed|acknowledged|emphasi[sz]ed|predicted|promised|vowed|"
     r"pledged|urged|testified|countered|responded|admitted|suggested|cautioned|recalled|"
     r"conceded|maintained|contended|revealed|estimated"
@@ -71,7 +72,7 @@ _CALENDAR = {
 }
 _NAMED = rf"{NAME}(?:\s+(?:{GROUP}))?(?:\s+and\s+{NAME})?"
 _SUBJECT = re.compile(
-    rf"(?<![\w@])(?:(?P<name>{_NAMED}){_APPOSITIVE}|(?P<pron>{PRONOUN})|(?P<bare>{_BARE}))"
+    rf"(?<![\w@])(?<!of )(?:(?P<name>{_NAMED}){_APPOSITIVE}|(?P<pron>{PRONOUN})|(?P<bare>{_BARE}))"
     rf"\s+{_AUX}{_ADV}(?:{VERBS})\b"
 )
 _INVERTED = re.compile(rf"\b(?:{INVERTED_VERBS})\s+(?P<name>{NAME})")
@@ -101,6 +102,7 @@ _PERSON_TITLES = {
     "Rep", "Rep.", "Gov", "Gov.", "Governor", "Judge", "Sheriff", "Mayor", "Chancellor",
 }
 _PRONOUNS = {"he", "she", "they"}
+_NAME_TAIL_BEFORE = re.compile(r"(?:\b[A-Z][\w'’.-]*[a-z][\w'’.-]*|\bof)[^\S\n]+$")
 
 
 def quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -220,6 +222,8 @@ class Attributor:
                 if not _outside([span], regions):
                     continue
                 raw = m.group(group)
+                if group == "name" and _NAME_TAIL_BEFORE.search(self.text, max(0, span[0] - 40), span[0]):
+                    continue  # the tail of a longer name ("of Sarah Marsh" -> not "Marsh")
                 if raw.lower() in _PRONOUNS:
                     group = "pron"
                 if group == "pron":

@@ -187,3 +187,12 @@ def test_list_items_and_sentences_are_not_subheads() -> None:
     text = "Key figures:\n- Unemployment fell to 4%\n- 300,000 jobs were added\n"
     claims = _claims(text)
     assert _claim(claims, "Unemployment fell to 4%") and _claim(claims, "300,000 jobs")
+
+
+def test_a_name_after_of_or_a_dateline_reporter_is_not_the_speaker() -> None:
+    text = (
+        "The grandmother of Sarah Marsh has confirmed that she died.\n\nJane Roe reported from Kerrville.\n"
+    )
+    claims = _claims(text, min_score=0.0)
+    assert _claim(claims, "grandmother").speaker is None
+    assert _claim(claims, "reported from").speaker is None
