@@ -6,11 +6,12 @@ owning article or source, so ``article.text[claim.start:claim.end] == claim.text
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SCHEMA_VERSION = 1
 
@@ -60,6 +61,7 @@ class ValueKind(str, Enum):
     duration = "duration"
     time = "time"
     date = "date"
+    age = "age"  # a person's age ("62" in "Tanya Burwick, 62,", "79-year-old"), in years
 
 
 class Record(BaseModel):
@@ -71,18 +73,42 @@ class Record(BaseModel):
 class KeyValue(Record):
     """A key value with its span in the owning text.
 
-    `value` is the normalised number (money in units of `unit`, e.g. 3.8e11 with unit "USD";
-    percentages as 12.5 with unit "%"; durations in `unit` such as "month"); `normalized`
-    is a canonical string that compares equal for equal values ("3.8e+11 USD").
+    `value` is the normalised number (money in units of `unit`, e.g. 380000000000 with unit
+    "USD"; percentages as 12.5 with unit "%"; durations in `unit` such as "month"; ages in years).
+    It is kept as the exact decimal a person reads: rounded to 15 significant digits (all a float
+    holds) and an ``int`` when whole, so "$68.1 billion" is 68100000000 in JSON, never
+    68099999999.99999. `normalized` is a canonical string that compares equal for equal values
+    ("3.8e+11 USD").
     """
 
     kind: ValueKind
     text: str
     start: int
     end: int
-    value: float | None = None
+    value: int | float | None = None
     unit: str | None = None
     normalized: str = ""
+
+    @field_validator("value", mode="after")
+    @classmethod
+    def _exact_decimal(cls, v: int | float | None) -> int | float | None:
+        return exact_number(v)
+
+
+def exact_number(v: int | float | None) -> int | float | None:
+    """``v`` as the decimal a person would write: 15 significant digits, an int when whole.
+
+    68099999999.99999 -> 68100000000; 0.30000000000000004 -> 0.3; 12.5 stays 12.5. NaN,
+    infinities and None pass through unchanged.
+    """
+    if v is None or isinstance(v, bool) or isinstance(v, int):
+        return v
+    if not math.isfinite(v):
+        return v
+    r = float(f"{v:.15g}")
+    if r.is_integer() and abs(r) < 2**63:
+        return int(r)
+    return r
 
 
 class Article(Record):

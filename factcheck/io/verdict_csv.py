@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from factcheck.models import ClaimStatus, ClaimType
+from factcheck.text.values import format_value
 
 if TYPE_CHECKING:
     pass
@@ -47,8 +48,9 @@ class ExportRow(BaseModel):
     key_values: str = Field(
         default="",
         description=(
-            "Numbers, dates and amounts in the claim, each as `kind: text (normalized)`, "
-            "separated by `; `, e.g. `money: $380 billion (3.8e+11 USD); percent: 5% (5 %)`."
+            "Numbers, dates and amounts in the claim, each as `kind: text (value as a person "
+            "writes it)`, separated by `; `, e.g. `money: $68.1 billion (68.1 billion USD); "
+            "percent: 5% (5 %); date: Jan. 5, 2024 (2024-01-05)`."
         ),
     )
     checkworthiness: float = Field(description="Check-worthiness score 0..1 (4 decimals).")
@@ -106,8 +108,9 @@ def key_values_cell(values: Any) -> str:
     parts = []
     for kv in values or ():
         text = f"{kv.get('kind')}: {kv.get('text')}"
-        if kv.get("normalized"):
-            text += f" ({kv['normalized']})"
+        human = format_value(kv.get("kind"), kv.get("value"), kv.get("unit"), kv.get("normalized") or "")
+        if human:
+            text += f" ({human})"
         parts.append(text)
     return KEY_VALUE_SEP.join(parts)
 

@@ -14,13 +14,23 @@ word is a typical sentence opener such as "The" or "He"). Line breaks always end
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import re
+from collections.abc import Iterable
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["paragraph_span", "split_compound", "split_sentences", "text_hash"]
+__all__ = [
+    "Paragraphs",
+    "is_heading_or_caption",
+    "paragraph_span",
+    "paragraph_spans_at",
+    "split_compound",
+    "split_sentences",
+    "text_hash",
+]
 
 # Characters that break a line (``str.splitlines`` boundaries). A line break always ends a
 # sentence, so headings and list items are sentences of their own.
@@ -187,33 +197,119 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 _PARA_SEP_RE = re.compile(r"\n[^\S\n]*\n\s*|[\u2029]\s*")
 
 
+class Paragraphs:
+    """The blank-line separated paragraphs of one text, found once.
+
+    ``span(pos)`` is a binary search over the separators, so looking up the paragraph of every
+    sentence costs O(n + s log p) for the whole text, not O(n) per sentence (a 20 MB transcript
+    has hundreds of thousands of sentences). Results equal :func:`paragraph_span`.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text if isinstance(text, str) else ""
+        seps = [(m.start(), m.end()) for m in _PARA_SEP_RE.finditer(self.text)]
+        self._sep_starts = [a for a, _ in seps]
+        bounds = [0] + [x for sep in seps for x in sep] + [len(self.text)]
+        # the stripped span of each segment between separators ((a, a) when only whitespace)
+        self._segments = [
+            strip_span(self.text, a, b) for a, b in zip(bounds[0::2], bounds[1::2], strict=True)
+        ]
+
+    def spans(self) -> list[tuple[int, int]]:
+        """The non-empty paragraphs' stripped ``(start, end)``, in order."""
+        return [(s, e) for s, e in self._segments if e > s]
+
+    def span(self, pos: int) -> tuple[int, int]:
+        """The stripped ``(start, end)`` of the paragraph holding ``pos`` (see :func:`paragraph_span`)."""
+        n = len(self.text)
+        if not n:
+            return (0, 0)
+        try:
+            pos = min(max(int(pos), 0), n)
+        except (TypeError, ValueError):
+            pos = 0
+        k = bisect.bisect_right(self._sep_starts, pos)
+        s, e = self._segments[k]
+        if e > s:
+            return (s, e)
+        # only whitespace here (before the first or after the last separator): the nearest
+        # paragraph before ``pos``, if any
+        for j in range(k - 1, -1, -1):
+            s, e = self._segments[j]
+            if e > s:
+                return (s, e)
+        return (pos, pos)
+
+
 def paragraph_span(text: str, pos: int) -> tuple[int, int]:
     """Return the stripped ``(start, end)`` of the blank-line separated paragraph holding ``pos``.
 
     ``pos`` is clamped to ``[0, len(text)]``. If it falls in the blank gap between two
     paragraphs the following paragraph is returned (the preceding one at the end of the text);
-    for empty or whitespace-only text ``(pos, pos)`` is returned.
+    for empty or whitespace-only text ``(pos, pos)`` is returned. One call scans the whole text:
+    for many positions in one text use :class:`Paragraphs` or :func:`paragraph_spans_at`.
     """
     if not isinstance(text, str) or not text:
         return (0, 0)
-    n = len(text)
-    try:
-        pos = min(max(int(pos), 0), n)
-    except (TypeError, ValueError):
-        pos = 0
-    start, end = 0, n
-    for m in _PARA_SEP_RE.finditer(text):
-        if m.start() > pos:
-            end = m.start()
-            break
-        start = m.end()
-    s, e = strip_span(text, start, end)
-    if e > s:
-        return (s, e)
-    before = text[:pos].rstrip()
-    if before:
-        return paragraph_span(text, len(before) - 1)
-    return (pos, pos)
+    return Paragraphs(text).span(pos)
+
+
+def paragraph_spans_at(text: str, positions: Iterable[int]) -> list[tuple[int, int]]:
+    """:func:`paragraph_span` of each position, with the text scanned once."""
+    paras = Paragraphs(text)
+    return [paras.span(p) for p in positions]
+
+
+# --- subheads and photo captions --------------------------------------------------------------
+
+_END_PUNCT = tuple(".!?\"\u201d\u2019')\u2026:;")
+_LIST_MARKER_RE = re.compile(r"(?:[-*\u2022\u2013\u2014]|\d{1,3}[.)])\s")
+# a photo credit closing a caption: "(AFP)", "(Photo: Reuters)", "AFP via Getty Images", "/ AP"
+_CREDIT = (
+    r"(?:\((?:[^()]{0,60}(?:/|:|\bby)\s*)?(?:AFP|AP|Reuters|EPA|Getty(?: Images)?|Bloomberg|"
+    r"Xinhua|Anadolu|Shutterstock|Alamy|File|Handout|Photo|Pool)[^()]{0,40}\)"
+    r"|\b(?:AFP|AP|Reuters|Anadolu|Pool|Bloomberg)\s+via\s+Getty\s+Images"
+    r"|\b(?:Photo|Photograph|Image|Picture)(?:\s+credit)?\s*:\s*[^.]{1,60}"
+    r"|/\s*(?:AFP|AP|Reuters|EPA|Getty Images))"
+)
+_CREDIT_RE = re.compile(_CREDIT + r"\W*$")
+_CREDIT_LINE_RE = re.compile(_CREDIT + r"[^\S\n\r]*(?:[\n\r\u2028\u2029]|$)")
+
+
+def _whole_line(text: str, start: int, end: int) -> bool:
+    """Is ``text[start:end]`` alone on its line (only spaces around it)? Looks only at the
+    characters next to the span, so it costs nothing per sentence."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    if i >= 0 and text[i] not in "\n\r\u2029\u2028\f\v":
+        return False
+    j = end
+    while j < len(text) and text[j] in " \t":
+        j += 1
+    return j >= len(text) or text[j] in "\n\r\u2029\u2028\f\v"
+
+
+def is_heading_or_caption(text: str, start: int, end: int) -> bool:
+    """A subhead ("Data centers dominate": a short line of its own with no end punctuation, not a
+    list item) or a photo caption (a sentence closed by a credit such as "(AFP)" or "Reuters via
+    Getty Images"). Neither is ever a claim."""
+    sentence = text[start:end].strip()
+    if not sentence:
+        return False
+    if _CREDIT_RE.search(sentence):
+        return True
+    # "... on Feb. 11, 2025. (AFP)": the credit may be split off as a sentence of its own
+    j = end
+    while j < len(text) and text[j] in " \t":
+        j += 1
+    if sentence.endswith((".", "!", "?")) and _CREDIT_LINE_RE.match(text, j, min(len(text), j + 120)):
+        return True
+    if sentence.endswith(_END_PUNCT) or len(sentence.split()) > 14:
+        return False
+    if _LIST_MARKER_RE.match(sentence):
+        return False
+    return _whole_line(text, start, end)
 
 
 # --- compound claims -------------------------------------------------------------------------

@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "extract_values",
+    "format_value",
     "parse_money",
     "values_conflict",
     "values_equal",
@@ -168,7 +169,7 @@ _CUR_PREFIX = (
     r"(?:" + "|".join(_CURRENCY_CODES) + r")(?<![A-Za-z][A-Z]{3})(?![A-Za-z]))"
 )
 _CUR_WORD = (
-    r"(?:(?i:(?:US|U\.S\.)\s+)?(?i:dollars|euros|yen|yuan|rupees|pounds\s+sterling)\b"
+    r"(?:(?i:(?:US|U\.S\.)\s+)?(?i:dollars?|euros?|yen|yuan|rupees|pounds\s+sterling)\b"
     r"|(?:" + "|".join(_CURRENCY_CODES) + r")\b)"
 )
 
@@ -421,18 +422,56 @@ def _percent(m: re.Match[str], text: str) -> _Cand | None:
     return _Cand(ValueKind.percent, m.start(), m.end(), value, unit, f"{_fmt(value)} {unit}", 1)
 
 
+def _point_fraction(m: re.Match[str], text: str) -> _Cand | None:
+    """"a half-point cut", "a quarter-point rise": percentage points, as rates are quoted."""
+    value = 0.5 if m.group("f").lower() == "half" else 0.25
+    return _Cand(ValueKind.percent, m.start(), m.end(), value, "pp", f"{_fmt(value)} pp", 1)
+
+
 def _duration(m: re.Match[str], text: str) -> _Cand | None:
     unit = m.group("u").lower()
     unit = "century" if unit.startswith("centur") else unit.rstrip("s")
     if _g(m, "art"):
         if unit == "second":
             return None  # "a second company" is an ordinal
+        if m.group("u").lower().endswith("s") and unit != "century":
+            return None  # "a weeks-long fight" is not one week
         value: float | None = 1.0
     else:
         value = _number_value(_g(m, "num"), _g(m, "wnum"))
     if value is None:
         return None
     return _Cand(ValueKind.duration, m.start(), m.end(), value, unit, f"{_fmt(value)} {unit}", 3)
+
+
+def _age(m: re.Match[str], text: str) -> _Cand | None:
+    """"79-year-old", "six-month-old", "aged 62": a person's (or thing's) age."""
+    value = _number_value(_g(m, "num"), _g(m, "wnum"))
+    unit = (_g(m, "u") or "year").lower().rstrip("s")
+    if value is None or (unit == "year" and value > 130):
+        return None
+    return _Cand(ValueKind.age, m.start(), m.end(), value, unit, f"{_fmt(value)} {unit}", 2)
+
+
+_NOT_NAME_BEFORE_AGE = frozenset(
+    """January February March April May June July August September October November December
+    Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday
+    Saturday Sunday In On At By Of For From To And But Or The A An Since Until About Over
+    Under Nearly Almost Some""".split()
+)
+_NAME_BEFORE_RE = re.compile(r"([A-Z][a-z'\u2019-]+)$")
+
+
+def _age_after_name(m: re.Match[str], text: str) -> _Cand | None:
+    """"Tanya Burwick, 62, of San Angelo": an age between commas right after a name."""
+    prev = _NAME_BEFORE_RE.search(text, max(0, m.start() - 40), m.start())
+    if prev is None or prev.group(1) in _NOT_NAME_BEFORE_AGE:
+        return None
+    value = float(m.group("num"))
+    if not 0 < value <= 120:
+        return None
+    s, e = m.start("num"), m.end("num")
+    return _Cand(ValueKind.age, s, e, value, "year", f"{_fmt(value)} year", 2)
 
 
 def _time_common(h: int, mi: int, ap: str | None, tz: str | None, m: re.Match[str]) -> _Cand | None:
@@ -511,9 +550,20 @@ _MONTH_PREPS = frozenset(
 _PREV_WORD_RE = re.compile(r"([A-Za-z]+-?)\s*$")
 
 
+_MONTH_NAME_RE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September"
+                            r"|October|November|December)\b")
+
+
 def _date_month_only(m: re.Match[str], text: str) -> _Cand | None:
     prev = _PREV_WORD_RE.search(text, max(0, m.start() - 20), m.start())
-    if prev is None or prev.group(1).lower() not in _MONTH_PREPS:
+    if prev is None:
+        return None
+    word = prev.group(1).lower()
+    if word in ("and", "or", "to", "through"):
+        # "in October and December": a month listed after another month
+        if not _MONTH_NAME_RE.search(text, max(0, m.start() - 30), prev.start(1)):
+            return None
+    elif word not in _MONTH_PREPS:
         return None  # a bare "June" may well be a name
     return _date_cand(m, None, _MONTHS[m.group("mon").lower()], None)
 
@@ -570,6 +620,7 @@ _DURATION_TAIL = (
     r"|quarters?|years?|decades?|century|centuries))\b"
 )
 _YEAR_BEFORE = r"\w$€£¥.,:/-"
+_AGE_TAIL = r"(?:\s+|-)(?P<u>(?i:years?|months?|weeks?|days?))(?:\s+|-)old\b"
 
 _PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (
@@ -586,6 +637,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
         _money_bare,
     ),
     (re.compile(rf"(?P<num>{_NUM_PCT}){_PERCENT_TAIL}"), _percent),
+    (re.compile(r"(?<![\w-])(?P<f>(?i:half|quarter))[- ](?i:percentage[- ])?(?i:point)\b"), _point_fraction),
     (
         re.compile(
             r"(?P<h>[0-9](?<![\w:.][0-9])[0-9]?):(?P<mi>[0-5][0-9])(?::[0-5][0-9])?(?![0-9])"
@@ -601,6 +653,9 @@ _PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
         re.compile(rf"(?i:\b(?:12\s+)?(?P<w>noon|midnight)\b){_TZ_RE}"),
         _time_word,
     ),
+    (re.compile(rf"(?P<num>{_NUM_PCT}){_AGE_TAIL}"), _age),
+    (re.compile(rf"(?<=\baged\s)(?P<num>{_NUM_PCT})(?![0-9])"), _age),
+    (re.compile(r"(?<=[A-Za-z]),\s(?P<num>[0-9]{1,3}),(?!\d)"), _age_after_name),
     (re.compile(rf"(?P<art>[aA](?<![\w.-][aA])[nN]?){_DURATION_TAIL}"), _duration),
     (re.compile(rf"(?P<num>{_NUM_PCT}){_DURATION_TAIL}"), _duration),
     (re.compile(rf"\b{_MONTH_RE}\s+{_DAY_RE}(?:,?\s+{_YEAR_RE})?"), _date_mdy),
@@ -666,6 +721,7 @@ _WORDNUM_FIND_RE = re.compile(rf"{_WORD_LA}(?<![\w.-]){_WORDNUM}")
 _WORD_PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(rf"(?P<wnum>{_WORDNUM}){_MONEY_SUFFIX_TAIL}"), _money_suffix),
     (re.compile(rf"(?P<wnum>{_WORDNUM}){_PERCENT_TAIL}"), _percent),
+    (re.compile(rf"(?P<wnum>{_WORDNUM}){_AGE_TAIL}"), _age),
     (re.compile(rf"(?P<wnum>{_WORDNUM}){_DURATION_TAIL}"), _duration),
 ]
 
@@ -678,6 +734,25 @@ _COUNT_WORD_RE = re.compile(
     rf"(?<![\w-])(?P<wnum>{_WORDNUM})(?:\s+(?P<sw>{_SCALE_WORD})\b)?{_NOUN_TAIL}"
 )
 _PREV_CAP_RE = re.compile(r"([A-Z][\w'\u2019-]*)\s+$")
+_PARTITIVE_RE = re.compile(
+    r"\s+of\s+(?:the|these|those|its|their|our|his|her)\s+([a-z][a-z'\u2019-]*[a-z])\b"
+)
+_QUANTIFIERS = frozenset(
+    """about nearly almost around roughly some over under only just exactly approximately
+    another more fewer less at least up to all""".split()
+)
+_ED_NOUNS = frozenset("hundred hundreds bed beds seed seeds shed sheds red reds speed feed".split())
+
+
+def _looks_like_verb(word: str) -> bool:
+    w = word.lower()
+    return len(w) > 4 and w.endswith("ed") and w not in _ED_NOUNS
+
+
+_VAGUE_NOUNS = frozenset(
+    """side sides way ways thing things hand hands kind kinds sort sorts eye eyes end ends
+    minds words cents""".split()
+)
 
 
 def _count(m: re.Match[str], text: str, *, words: bool) -> _Cand | None:
@@ -689,15 +764,31 @@ def _count(m: re.Match[str], text: str, *, words: bool) -> _Cand | None:
     end = m.end()
     if noun is not None and re.split(r"['\u2019-]", noun.lower())[0] in _NOT_NOUN:
         noun = None
+    if noun is not None and _looks_like_verb(noun):
+        noun = None  # "and one projected a steeper path"
+    if noun is not None and noun.lower() in _VAGUE_NOUNS and words:
+        return None  # "two sides", "both ways": not a quantity anyone checks
     if noun is None:
+        num_end = m.end("sw") if m.group("sw") else m.end("sa") if _g(m, "sa") else m.end(
+            "num" if _g(m, "num") else "wnum"
+        )
+        part = _PARTITIVE_RE.match(text, num_end)
+        if part is not None and _is_plural_noun(part.group(1)):
+            # "Forty-three of the deaths": a count of deaths, the span is the number
+            value_unit = part.group(1).lower()
+            norm = _fmt(value) + f" {_singular(value_unit)}"
+            return _Cand(ValueKind.count, m.start(), num_end, value, value_unit, norm, 9)
         if words:
             return None
         end = m.end("sw") if m.group("sw") else m.end("sa") if _g(m, "sa") else m.end("num")
-        # "Claude 3", "Section 230": a name, not a count (unless the name opens a sentence)
+        # "Claude 3", "Section 230": a name, not a count (unless a sentence opens with a
+        # quantifier such as "About 230.")
         prev = _PREV_CAP_RE.search(text, max(0, m.start() - 40), m.start())
         if prev is not None:
             before = text[max(0, prev.start(1) - 40) : prev.start(1)].rstrip()
             if before and before[-1] not in '.!?"\u201c(':
+                return None
+            if prev.group(1).lower() not in _QUANTIFIERS:
                 return None
     unit = noun.lower() if noun else None
     key = _singular(unit) if unit else None
@@ -785,6 +876,39 @@ def extract_values(text: str, offset: int = 0) -> list[KeyValue]:
     except Exception:  # pragma: no cover - defensive: extraction must never break a pipeline
         logger.exception("value extraction failed on a %d-character text", len(text))
         return []
+
+
+_SCALE_NAMES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+
+
+def _human_number(v: float) -> str:
+    """68100000000 -> "68.1 billion", 12500 -> "12,500", 3.5 -> "3.5" (what a reader writes)."""
+    for scale, name in _SCALE_NAMES:
+        if abs(v) >= scale:
+            return f"{v / scale:.6g} {name}"
+    if float(v).is_integer():
+        return f"{int(v):,}"
+    return f"{v:,.10g}"
+
+
+def format_value(
+    kind: ValueKind | str | None, value: float | None, unit: str | None, normalized: str = ""
+) -> str:
+    """A key value as a person writes it, for exports: "68.1 billion USD", "12,500 jobs", "79 years".
+
+    Percentages, dates and times (and values without a number) keep their ``normalized`` form
+    ("12 %", "2024-01-05", "17:01 ET"). Never raises.
+    """
+    try:
+        kind = ValueKind(kind) if kind is not None else None
+        if value is None or kind in (ValueKind.date, ValueKind.time, ValueKind.percent, None):
+            return normalized or ""  # "12 %", "2.5 pp", "2024-01-05", "17:01 ET" already read well
+        number = _human_number(float(value))
+        if kind in (ValueKind.duration, ValueKind.age) and unit:
+            return f"{number} {unit}{'' if float(value) == 1 else 's'}"
+        return f"{number} {unit}" if unit else number
+    except (ValueError, TypeError, OverflowError):
+        return normalized or ""
 
 
 def parse_money(text: str) -> tuple[float, str] | None:
