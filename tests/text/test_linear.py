@@ -36,7 +36,8 @@ def test_ten_thousand_paragraphs_split_in_linear_time() -> None:
     growth = per_char_growth(
         lambda t: paragraph_spans_at(t, (s for s, _ in split_sentences(t))), PARA, 100, 10_000
     )
-    assert growth < 3, f"cost per character grew {growth:.1f}x from 100 to 10,000 paragraphs"
+    # quadratic would be ~100x; the margin absorbs a busy machine (3.1x was seen under load)
+    assert growth < 12, f"cost per character grew {growth:.1f}x from 100 to 10,000 paragraphs"
 
 
 def test_text_stage_keeps_offsets_and_speakers() -> None:
@@ -51,14 +52,14 @@ def test_text_stage_keeps_offsets_and_speakers() -> None:
 
 def test_text_stage_of_extraction_in_linear_time() -> None:
     growth = per_char_growth(_text_stage, PARA, 100, 1_500, repeat=2)
-    assert growth < 3, f"cost per character grew {growth:.1f}x from 100 to 1,500 paragraphs"
+    assert growth < 6, f"cost per character grew {growth:.1f}x from 100 to 1,500 paragraphs"  # quadratic: 15x
 
 
 def test_one_long_paragraph_in_linear_time() -> None:
     """No blank lines at all: every quote region is in one paragraph, looked up by bisection."""
     unit = PARA.replace("\n\n", " ")
     growth = per_char_growth(_text_stage, unit, 100, 1_000, repeat=2)
-    assert growth < 3, f"cost per character grew {growth:.1f}x from 100 to 1,000 paragraphs"
+    assert growth < 6, f"cost per character grew {growth:.1f}x from 100 to 1,000 paragraphs"  # quadratic: 10x
 
 
 def test_paragraphs_index_equals_paragraph_span() -> None:
