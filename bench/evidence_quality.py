@@ -1,0 +1,373 @@
+"""Evidence retrieval quality on real dev sets: factcheck ``suggest`` vs plain BM25, one run.
+
+Dev sets (read in place from ``../shared/data``; a missing set is skipped with a note):
+
+* ``news_dev`` — 93 real web pages (73 on topic, 20 distractors), 54 claims with a supporting
+  page; queries are the claim text and, separately, the raw article sentence. Held-out figures:
+  the retriever's fusion weights are fitted with :func:`fit` leaving one story out at a time
+  (``--cv``), so every news claim is scored by weights that never saw its story.
+* ``scifact`` — the full 5,183-abstract corpus, the 505 train claims with evidence. Claims are
+  split by a hash of their id into a tuning part (2/3) and a held-out part (1/3); both are reported.
+* ``checkthat2020_claim_retrieval`` — dev tweets against the 10,375 verified claims (each claim
+  a source: title = the fact-check title, text = the claim).
+
+Metrics are at the source level (a source counts at the rank of its best passage): recall@1,
+recall@5 and MAP@5. The BM25 baseline is plain BM25 (k1 0.9, b 0.4, lowercase alphanumeric
+tokens, no stemming, no stop words) over each source's title + full text — the reference of the
+data sets' READMEs — scored over the same sources in the same run; ``bm25_passages`` is the
+same BM25 over the workspace's passages (a source at its best passage).
+
+Each set is stored in a workspace under ``/tmp/fc-evidence-quality/`` (SQLite + FAISS),
+keyed by the set's files and the passage settings, so a re-run reuses it; passage vectors are
+also kept in ``/tmp/fc-evidence-quality/vectors-<model>.npz`` (text hash -> vector) so a
+changed passage split embeds only the new passages. Nothing is written to the repository but
+the results file. Numbers are noisy only in time, not in value (ranking is deterministic).
+
+    python bench/evidence_quality.py [--sets news_dev,scifact,checkthat] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import logging
+import math
+import re
+import sys
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO.parent / "shared" / "data"
+OUT = REPO / "bench" / "results" / "evidence_quality.json"
+CACHE = Path("/tmp/fc-evidence-quality")
+
+log = logging.getLogger("evidence_quality")
+
+
+@dataclass
+class Query:
+    """One query with its gold sources."""
+
+    id: str
+    text: str
+    gold: set[str]
+    group: str = ""  # story (news_dev) / split (scifact)
+    context: str | None = None  # the article sentence, when the query is a claim
+
+
+@dataclass
+class DevSet:
+    """Sources (id, title, text) and one or more query runs over them."""
+
+    name: str
+    sources: list[tuple[str, str, str]]
+    runs: dict[str, list[Query]] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+# -- loading -----------------------------------------------------------------
+def load_news_dev(root: Path) -> DevSet | None:
+    """news_dev: pages as sources; claims with a supporting page as queries (claim, sentence)."""
+    if not (root / "links.jsonl").exists():
+        return None
+    pages = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((root / "pages").glob("p*.json"))]
+    claims = [json.loads(x) for x in (root / "claims.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    links = [json.loads(x) for x in (root / "links.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    gold: dict[str, set[str]] = {}
+    for ln in links:
+        if ln["stance"] == "supports":
+            gold.setdefault(ln["claim_id"], set()).add(ln["page_id"])
+    ds = DevSet("news_dev", [(p["id"], p.get("title") or "", p["text"]) for p in pages])
+    ds.runs["claim"] = [Query(c["id"], c["claim"], gold[c["id"]], c["story"], c["sentence"])
+                        for c in claims if c["id"] in gold]
+    ds.runs["sentence"] = [Query(c["id"], c["sentence"], gold[c["id"]], c["story"])
+                           for c in claims if c["id"] in gold]
+    ds.files = [root / "links.jsonl", root / "claims.jsonl", *sorted((root / "pages").glob("p*.json"))]
+    return ds
+
+
+def scifact_split(claim_id: str) -> str:
+    """'tune' for 2/3 of the claims, 'heldout' for 1/3 (stable hash of the id)."""
+    return "heldout" if zlib.crc32(claim_id.encode()) % 3 == 0 else "tune"
+
+
+def load_scifact(root: Path) -> DevSet | None:
+    """SciFact: the full corpus (title + abstract) and the train claims with evidence."""
+    if not (root / "corpus.jsonl").exists():
+        return None
+    sources = []
+    with (root / "corpus.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            sources.append((str(d["doc_id"]), d["title"].strip(), " ".join(s.strip() for s in d["abstract"])))
+    gold: dict[str, set[str]] = {}
+    with (root / "train_qrels.tsv").open(encoding="utf-8") as f:
+        for row in csv.reader(f, delimiter="\t"):
+            gold.setdefault(row[0], set()).add(row[2])
+    queries = []
+    with (root / "train_queries.tsv").open(encoding="utf-8") as f:
+        r = csv.reader(f, delimiter="\t")
+        next(r)
+        for cid, claim in r:
+            if cid in gold:
+                queries.append(Query(cid, claim, gold[cid], scifact_split(cid)))
+    ds = DevSet("scifact", sources, {"claim": queries})
+    ds.files = [root / "corpus.jsonl"]
+    return ds
+
+
+def load_checkthat(root: Path) -> DevSet | None:
+    """CheckThat! 2020 task 2: verified claims as sources, dev tweets as queries."""
+    if not (root / "verified_claims.docs.tsv").exists():
+        return None
+    sources = []
+    with (root / "verified_claims.docs.tsv").open(encoding="utf-8", newline="") as f:
+        r = csv.reader(f, delimiter="\t")
+        next(r)
+        for row in r:
+            sources.append((f"vclaim-{row[0]}", (row[2] if len(row) > 2 else "").strip(), row[1].strip()))
+    gold: dict[str, set[str]] = {}
+    for line in (root / "dev" / "tweet-vclaim-pairs.qrels").read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[3] != "0":
+            gold.setdefault(parts[0], set()).add(f"vclaim-{parts[2]}")
+    queries = []
+    with (root / "dev" / "tweets.queries.tsv").open(encoding="utf-8", newline="") as f:
+        for row in csv.reader(f, delimiter="\t"):
+            if row and row[0] in gold:
+                queries.append(Query(row[0], row[1], gold[row[0]], "dev"))
+    ds = DevSet("checkthat", [s for s in sources if s[2]], {"tweet": queries})
+    ds.files = [root / "verified_claims.docs.tsv"]
+    return ds
+
+
+LOADERS: dict[str, tuple[str, Callable[[Path], DevSet | None]]] = {
+    "news_dev": ("news_dev", load_news_dev),
+    "scifact": ("scifact", load_scifact),
+    "checkthat": ("checkthat2020_claim_retrieval", load_checkthat),
+}
+
+
+# -- plain BM25 baseline -----------------------------------------------------
+_TOK = re.compile(r"[a-z0-9]+")
+
+
+def plain_tokens(text: str) -> list[str]:
+    """Lowercase alphanumeric runs (the data sets' reference tokenisation)."""
+    return _TOK.findall(text.lower())
+
+
+class PlainBm25:
+    """BM25 (k1 0.9, b 0.4) over token lists, scored in numpy."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 0.9, b: float = 0.4) -> None:
+        self.k1, self.b = k1, b
+        self.n = len(docs)
+        self.len = np.asarray([len(d) for d in docs], np.float64)
+        self.avg = float(self.len.mean()) if self.n else 0.0
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        tmp: dict[str, dict[int, int]] = {}
+        for i, d in enumerate(docs):
+            for t in d:
+                tmp.setdefault(t, {})
+                tmp[t][i] = tmp[t].get(i, 0) + 1
+        for t, m in tmp.items():
+            self.postings[t] = (np.fromiter(m.keys(), np.int64), np.fromiter(m.values(), np.float64))
+
+    def scores(self, query: Sequence[str]) -> np.ndarray:
+        s = np.zeros(self.n)
+        norm = self.k1 * (1 - self.b + self.b * self.len / max(self.avg, 1e-9))
+        for t in query:  # repeated query terms count again (as in the reference)
+            if t not in self.postings:
+                continue
+            ids, tf = self.postings[t]
+            idf = math.log(1 + (self.n - len(ids) + 0.5) / (len(ids) + 0.5))
+            s[ids] += idf * tf * (self.k1 + 1) / (tf + norm[ids])
+        return s
+
+
+def rank_ids(scores: np.ndarray, ids: Sequence[str], k: int) -> list[str]:
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [ids[i] for i in order if scores[i] > 0]
+
+
+# -- metrics -----------------------------------------------------------------
+def metrics(ranked: list[list[str]], queries: list[Query]) -> dict[str, float]:
+    """recall@1, recall@5 (any gold source in the top k), MAP@5 and MRR@5 over the queries."""
+    r1 = r5 = ap = rr = 0.0
+    for ids, q in zip(ranked, queries):
+        top = list(dict.fromkeys(ids))[:5]
+        hits = [i for i, s in enumerate(top) if s in q.gold]
+        r1 += bool(hits and hits[0] == 0)
+        r5 += bool(hits)
+        rr += 1.0 / (hits[0] + 1) if hits else 0.0
+        prec = [(n + 1) / (i + 1) for n, i in enumerate(hits)]
+        ap += sum(prec) / min(len(q.gold), 5) if hits else 0.0
+    n = max(len(queries), 1)
+    return {"n": len(queries), "recall@1": round(r1 / n, 3), "recall@5": round(r5 / n, 3),
+            "map@5": round(ap / n, 3), "mrr@5": round(rr / n, 3)}
+
+
+# -- workspace ---------------------------------------------------------------
+def _key(ds: DevSet) -> str:
+    from factcheck.services import sources as src
+
+    h = hashlib.sha256()
+    for f in ds.files:
+        st = f.stat()
+        h.update(f"{f.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+    h.update(f"{src.PASSAGE_SENTENCES}/{src.PASSAGE_OVERLAP}/{src.PASSAGE_MAX_CHARS}".encode())
+    return h.hexdigest()[:12]
+
+
+def open_workspace(ds: DevSet):
+    """The set's workspace under /tmp (built on first use, reused after)."""
+    from factcheck.config import Settings
+    from factcheck.io.readers import Document
+    from factcheck.services.sources import add_documents
+    from factcheck.workspace import Workspace
+
+    d = CACHE / f"{ds.name}-{_key(ds)}"
+    done = d / "done"
+    d.mkdir(parents=True, exist_ok=True)
+    ws = Workspace(Settings(db=str(d / "ws.db"), index_dir=d / "indexes", batch_size=32))
+    if done.exists():
+        return ws
+    vec_file = CACHE / f"vectors-{ws.model_name.replace('/', '_')}.npz"
+    if vec_file.exists():
+        with np.load(vec_file) as z:
+            ws.store.cache_vectors(ws.model_name, dict(zip(z["hashes"].tolist(), z["vectors"])))
+    t0 = time.perf_counter()
+    docs = [Document(text=t, id=i, title=ti or None, origin=f"{ds.name}:{i}") for i, ti, t in ds.sources]
+    log.warning("%s: storing %d sources and embedding their passages (first run only)", ds.name, len(docs))
+    rep = add_documents(ws, docs)
+    log.warning("%s: %d sources, %d passages in %.0f s", ds.name, rep.added, rep.passages,
+                time.perf_counter() - t0)
+    _save_vectors(ws, vec_file)
+    done.write_text(str(time.time()))
+    return ws
+
+
+def _save_vectors(ws, vec_file: Path) -> None:
+    import sqlalchemy as sa
+
+    from factcheck.db.store import embeddings
+
+    hashes, vecs = [], []
+    with ws.store.engine.connect() as conn:
+        q = sa.select(embeddings.c.text_hash, embeddings.c.vector).where(embeddings.c.model == ws.model_name)
+        for h, blob in conn.execute(q):
+            hashes.append(h)
+            vecs.append(np.frombuffer(blob, dtype=np.float32))
+    if vec_file.exists():
+        with np.load(vec_file) as z:
+            have = set(hashes)
+            for h, v in zip(z["hashes"].tolist(), z["vectors"]):
+                if h not in have:
+                    hashes.append(h)
+                    vecs.append(v)
+    tmp = vec_file.with_suffix(".tmp.npz")
+    np.savez(tmp, hashes=np.asarray(hashes), vectors=np.vstack(vecs) if vecs else np.zeros((0, 0)))
+    tmp.replace(vec_file)
+
+
+# -- running -----------------------------------------------------------------
+def passage_bm25_ranking(ws, queries: list[Query], k: int) -> list[list[str]]:
+    """Plain BM25 over the workspace passages; a source at its best passage."""
+    rows = ws.store.index_rows("passages")
+    import sqlalchemy as sa
+
+    from factcheck.db.store import passages
+
+    with ws.store.engine.connect() as conn:
+        src = dict(conn.execute(sa.select(passages.c.id, passages.c.source_id)).all())
+    bm = PlainBm25([plain_tokens(t) for _, t in rows])
+    out = []
+    for q in queries:
+        s = bm.scores(plain_tokens(q.text))
+        ranked = [src[rows[i][0]] for i in np.argsort(-s, kind="stable")[: 20 * k] if s[i] > 0]
+        out.append(list(dict.fromkeys(ranked))[:k])
+    return out
+
+
+def factcheck_ranking(ws, queries: list[Query], k: int, **kw) -> list[list[str]]:
+    """factcheck's suggestions, as source ids best first."""
+    from factcheck.search.evidence import SuggestQuery, suggest_many
+
+    out = []
+    step = 64
+    for i in range(0, len(queries), step):
+        batch = [SuggestQuery(text=q.text, id=q.id) for q in queries[i : i + step]]
+        for sug in suggest_many(ws, batch, k=k, **kw):
+            out.append(list(dict.fromkeys(s.source_id for s in sug))[:k])
+    return out
+
+
+def score_set(ds: DevSet, ws, k: int = 5) -> dict:
+    ids = [s[0] for s in ds.sources]
+    bm = PlainBm25([plain_tokens(f"{t} {x}") for _, t, x in ds.sources])
+    result: dict = {"sources": len(ds.sources), "passages": len(ws.store.index_rows("passages")), "runs": {}}
+    for run, queries in ds.runs.items():
+        t0 = time.perf_counter()
+        fc = factcheck_ranking(ws, queries, k)
+        fc_s = time.perf_counter() - t0
+        base = [rank_ids(bm.scores(plain_tokens(q.text)), ids, k) for q in queries]
+        pbase = passage_bm25_ranking(ws, queries, k)
+        groups = sorted({q.group for q in queries})
+        entry: dict = {}
+        for g in ["all", *groups] if len(groups) > 1 else ["all"]:
+            sel = [i for i, q in enumerate(queries) if g == "all" or q.group == g]
+            qs = [queries[i] for i in sel]
+            entry[g] = {"factcheck": metrics([fc[i] for i in sel], qs),
+                        "bm25": metrics([base[i] for i in sel], qs),
+                        "bm25_passages": metrics([pbase[i] for i in sel], qs)}
+        entry["factcheck_seconds_per_query"] = round(fc_s / max(len(queries), 1), 4)
+        result["runs"][run] = entry
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sets", default="news_dev,scifact,checkthat")
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--build-only", action="store_true", help="only build the cached workspaces")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    results: dict = {"what": "source-level evidence retrieval: factcheck suggest vs plain BM25 "
+                             "(k1 0.9, b 0.4) over the same sources, one run", "sets": {}, "skipped": []}
+    for name in args.sets.split(","):
+        folder, loader = LOADERS[name]
+        ds = loader(args.data / folder)
+        if ds is None:
+            print(f"skip {name}: {args.data / folder} not found")
+            results["skipped"].append(name)
+            continue
+        ws = open_workspace(ds)
+        if args.build_only:
+            continue
+        results["sets"][name] = score_set(ds, ws)
+        for run, entry in results["sets"][name]["runs"].items():
+            for g, m in entry.items():
+                if isinstance(m, dict):
+                    f, b = m["factcheck"], m["bm25"]
+                    print(f"{name:9s} {run:8s} {g:22s} n={f['n']:3d}  R@1 {f['recall@1']:.3f} / {b['recall@1']:.3f}"
+                          f"  R@5 {f['recall@5']:.3f} / {b['recall@5']:.3f}  MAP@5 {f['map@5']:.3f} / {b['map@5']:.3f}")
+        ws.store.dispose()
+    if not args.build_only:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"wrote {args.out} (factcheck / bm25)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
