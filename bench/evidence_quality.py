@@ -143,7 +143,7 @@ def load_checkthat(root: Path) -> DevSet | None:
     with (root / "dev" / "tweets.queries.tsv").open(encoding="utf-8", newline="") as f:
         for row in csv.reader(f, delimiter="\t"):
             if row and row[0] in gold:
-                queries.append(Query(row[0], row[1], gold[row[0]], "dev"))
+                queries.append(Query(row[0], row[1], gold[row[0]], scifact_split(row[0])))
     ds = DevSet("checkthat", [s for s in sources if s[2]], {"tweet": queries})
     ds.files = [root / "verified_claims.docs.tsv"]
     return ds
@@ -311,6 +311,87 @@ def factcheck_ranking(ws, queries: list[Query], k: int, **kw) -> list[list[str]]
     return out
 
 
+# -- fitting and held-out figures ---------------------------------------------
+@dataclass
+class Pool:
+    """Feature matrices and labels of one run's queries (for fitting and cross-validation)."""
+
+    set: str
+    run: str
+    queries: list[Query]
+    xs: list[np.ndarray]
+    ys: list[np.ndarray]
+    ids: list[list[str]]
+
+
+def collect(ds: DevSet, ws) -> list[Pool]:
+    """Candidates and features of every query of a set."""
+    from factcheck.search.evidence import SuggestQuery, source_candidates
+    from factcheck.search.source_rank import source_features
+
+    pools = []
+    for run, queries in ds.runs.items():
+        xs, ys, ids = [], [], []
+        for i in range(0, len(queries), 64):
+            batch = queries[i : i + 64]
+            cands, _, _ = source_candidates(ws, [SuggestQuery(text=q.text) for q in batch])
+            for q, cs in zip(batch, cands):
+                xs.append(source_features(cs))
+                ys.append(np.asarray([1.0 if c.source_id in q.gold else 0.0 for c in cs]))
+                ids.append([c.source_id for c in cs])
+        pools.append(Pool(ds.name, run, queries, xs, ys, ids))
+    return pools
+
+
+def ranked_by(model, pool: Pool, sel: list[int]) -> list[list[str]]:
+    out = []
+    for i in sel:
+        s = model.score(pool.xs[i])
+        order = sorted(range(len(s)), key=lambda j: (-float(s[j]), pool.ids[i][j]))
+        out.append([pool.ids[i][j] for j in order[:5]])
+    return out
+
+
+def _train(pools: list[Pool], keep: Callable[[Pool, Query], bool], **info):
+    from factcheck.search.source_rank import fit_ranker
+
+    xs, ys = [], []
+    for p in pools:
+        for q, x, y in zip(p.queries, p.xs, p.ys):
+            if keep(p, q) and len(x):
+                xs.append(x)
+                ys.append(y)
+    return fit_ranker(xs, ys, **info)
+
+
+def tuned(p: Pool, q: Query) -> bool:
+    """The tuning part: all of news_dev, the 'tune' split of scifact and checkthat."""
+    return p.set == "news_dev" or q.group == "tune"
+
+
+def held_out(pools: list[Pool]) -> dict:
+    """Figures no query's own data was fitted on: news_dev leave-one-story-out (fitted on the
+    other stories plus the scifact / checkthat tuning splits); scifact / checkthat held-out
+    splits scored by the ranker fitted on all tuning data."""
+    out: dict = {}
+    full = _train(pools, tuned)
+    for p in pools:
+        if p.set == "news_dev":
+            stories = sorted({q.group for q in p.queries})
+            ranked: list[list[str]] = [[] for _ in p.queries]
+            for st in stories:
+                model = _train(pools, lambda pp, q, st=st: tuned(pp, q) and not (pp.set == "news_dev" and q.group == st))
+                sel = [i for i, q in enumerate(p.queries) if q.group == st]
+                for i, r in zip(sel, ranked_by(model, p, sel)):
+                    ranked[i] = r
+            out[f"{p.set}/{p.run}"] = {"how": "leave one story out", **metrics(ranked, p.queries)}
+        else:
+            sel = [i for i, q in enumerate(p.queries) if q.group == "heldout"]
+            out[f"{p.set}/{p.run}"] = {"how": "held-out split (1/3 of the queries)",
+                                       **metrics(ranked_by(full, p, sel), [p.queries[i] for i in sel])}
+    return out
+
+
 def score_set(ds: DevSet, ws, k: int = 5) -> dict:
     ids = [s[0] for s in ds.sources]
     bm = PlainBm25([plain_tokens(f"{t} {x}") for _, t, x in ds.sources])
@@ -340,10 +421,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--build-only", action="store_true", help="only build the cached workspaces")
+    ap.add_argument("--fit", action="store_true",
+                    help="refit factcheck/search/evidence_ranker.json on the tuning parts first")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     results: dict = {"what": "source-level evidence retrieval: factcheck suggest vs plain BM25 "
                              "(k1 0.9, b 0.4) over the same sources, one run", "sets": {}, "skipped": []}
+    loaded = []
     for name in args.sets.split(","):
         folder, loader = LOADERS[name]
         ds = loader(args.data / folder)
@@ -351,9 +435,31 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skip {name}: {args.data / folder} not found")
             results["skipped"].append(name)
             continue
-        ws = open_workspace(ds)
-        if args.build_only:
-            continue
+        loaded.append((ds, open_workspace(ds)))
+    if args.build_only:
+        return 0
+    t0 = time.perf_counter()
+    pools = [p for ds, ws in loaded for p in collect(ds, ws)]
+    log.warning("features of %d queries in %.0f s", sum(len(p.queries) for p in pools), time.perf_counter() - t0)
+    if args.fit:
+        from factcheck.search.source_rank import RANKER_PATH
+
+        model = _train(pools, tuned, model="logistic regression (C=1, balanced) over standardised features",
+                       trained_on="news_dev (all stories, claim + sentence queries), the 'tune' 2/3 of "
+                                  "scifact train claims and of CheckThat 2020 dev tweets "
+                                  "(bench/evidence_quality.py --fit)",
+                       sets=[ds.name for ds, _ in loaded])
+        model.save(RANKER_PATH)
+        from factcheck.search import source_rank
+
+        source_rank._ranker.cache_clear()
+        print(f"wrote {RANKER_PATH}")
+    results["held_out"] = held_out(pools)
+    for key, m in results["held_out"].items():
+        print(f"held-out {key:20s} n={m['n']:3d}  R@1 {m['recall@1']:.3f}  R@5 {m['recall@5']:.3f}  "
+              f"MAP@5 {m['map@5']:.3f}  ({m['how']})")
+    for ds, ws in loaded:
+        name = ds.name
         results["sets"][name] = score_set(ds, ws)
         for run, entry in results["sets"][name]["runs"].items():
             for g, m in entry.items():
