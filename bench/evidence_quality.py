@@ -380,7 +380,8 @@ def held_out(pools: list[Pool]) -> dict:
             stories = sorted({q.group for q in p.queries})
             ranked: list[list[str]] = [[] for _ in p.queries]
             for st in stories:
-                model = _train(pools, lambda pp, q, st=st: tuned(pp, q) and not (pp.set == "news_dev" and q.group == st))
+                model = _train(pools, lambda pp, q, st=st: tuned(pp, q)
+                               and not (pp.set == "news_dev" and q.group == st))
                 sel = [i for i, q in enumerate(p.queries) if q.group == st]
                 for i, r in zip(sel, ranked_by(model, p, sel)):
                     ranked[i] = r
@@ -389,6 +390,71 @@ def held_out(pools: list[Pool]) -> dict:
             sel = [i for i, q in enumerate(p.queries) if q.group == "heldout"]
             out[f"{p.set}/{p.run}"] = {"how": "held-out split (1/3 of the queries)",
                                        **metrics(ranked_by(full, p, sel), [p.queries[i] for i in sel])}
+    return out
+
+
+# -- number-conflict flags ---------------------------------------------------
+def flag_quality(root: Path, ws) -> dict:
+    """Precision / recall of number-conflict flags on news_dev, per (claim, page).
+
+    Two settings: ``suggested`` — the flags `factcheck check` raises against the top 5
+    suggestions over all 93 pages; ``all_passages`` — every passage of every page compared with
+    every claim (the worst case: a flag on any page of another story, a distractor or an
+    unlinked page is wrong). A flag is right (strict) when the gold link is ``refutes``;
+    ``lenient`` also accepts ``related`` (the same quantity at another time, rounded, ...).
+    Recall: the share of ``refutes`` links flagged.
+    """
+    import sqlalchemy as sa
+
+    from factcheck.db.store import passages
+    from factcheck.search.evidence import SuggestQuery, suggest_many
+    from factcheck.text.compare import compare_values
+    from factcheck.text.values import extract_values
+
+    claims = [json.loads(x) for x in (root / "claims.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    stance = {}
+    for x in (root / "links.jsonl").read_text(encoding="utf-8").splitlines():
+        if x:
+            ln = json.loads(x)
+            stance[(ln["claim_id"], ln["page_id"])] = ln["stance"]
+    refutes = {k for k, v in stance.items() if v == "refutes"}
+    with ws.store.engine.connect() as conn:
+        rows = conn.execute(sa.select(passages.c.source_id, passages.c.start, passages.c.text)).all()
+    pvals = [(r.source_id, r.start, r.text, extract_values(r.text, r.start)) for r in rows]
+    out: dict = {}
+    sugg = suggest_many(ws, [SuggestQuery(text=c["claim"]) for c in claims], k=5)
+    for mode in ("suggested", "all_passages"):
+        flags: set[tuple[str, str]] = set()
+        examples = []
+        for c, sg in zip(claims, sugg):
+            cv = extract_values(c["claim"])
+            if mode == "suggested":
+                ev = [(s.source_id, s.start, s.text, extract_values(s.text, s.start)) for s in sg]
+            else:
+                ev = pvals
+            matched: dict[str, set[int]] = {}
+            conflicted: dict[str, list] = {}
+            for sid, start, text, pv in ev:
+                ms, cs = compare_values(c["claim"], 0, cv, text, start, pv)
+                matched.setdefault(sid, set()).update(m.claim.start for m in ms)
+                conflicted.setdefault(sid, []).extend(cs)
+            for sid, cs in conflicted.items():
+                # as `factcheck check`: a source that states the claimed value is not flagged for it
+                cs = [x for x in cs if x.claim.start not in matched[sid]]
+                if cs:
+                    flags.add((c["id"], sid))
+                    if stance.get((c["id"], sid)) != "refutes" and len(examples) < 12:
+                        examples.append(f"{c['id']} vs {sid} ({stance.get((c['id'], sid), 'no link')}): "
+                                        f"{cs[0].claim.text!r} / {cs[0].passage.text!r}")
+        strict = sum(1 for f in flags if stance.get(f) == "refutes")
+        lenient = sum(1 for f in flags if stance.get(f) in ("refutes", "related"))
+        other_story = sum(1 for f in flags if f[1] not in {ln[1] for ln in stance if ln[0] == f[0]})
+        out[mode] = {"flags": len(flags),
+                     "precision_strict": round(strict / len(flags), 3) if flags else None,
+                     "precision_lenient": round(lenient / len(flags), 3) if flags else None,
+                     "recall_refutes": round(len(flags & refutes) / len(refutes), 3) if refutes else None,
+                     "refutes_links": len(refutes), "flags_on_unlinked_pages": other_story,
+                     "wrong_examples": examples}
     return out
 
 
@@ -421,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--build-only", action="store_true", help="only build the cached workspaces")
+    ap.add_argument("--flags-only", action="store_true", help="only the news_dev flag figures")
     ap.add_argument("--fit", action="store_true",
                     help="refit factcheck/search/evidence_ranker.json on the tuning parts first")
     args = ap.parse_args(argv)
@@ -438,9 +505,16 @@ def main(argv: list[str] | None = None) -> int:
         loaded.append((ds, open_workspace(ds)))
     if args.build_only:
         return 0
+    if args.flags_only:
+        for ds, ws in loaded:
+            if ds.name == "news_dev":
+                fl = flag_quality(args.data / LOADERS["news_dev"][0], ws)
+                print(json.dumps(fl, indent=1))
+        return 0
     t0 = time.perf_counter()
     pools = [p for ds, ws in loaded for p in collect(ds, ws)]
-    log.warning("features of %d queries in %.0f s", sum(len(p.queries) for p in pools), time.perf_counter() - t0)
+    log.warning("features of %d queries in %.0f s", sum(len(p.queries) for p in pools),
+                time.perf_counter() - t0)
     if args.fit:
         from factcheck.search.source_rank import RANKER_PATH
 
@@ -461,12 +535,20 @@ def main(argv: list[str] | None = None) -> int:
     for ds, ws in loaded:
         name = ds.name
         results["sets"][name] = score_set(ds, ws)
+        if name == "news_dev":
+            results["flags_news_dev"] = fl = flag_quality(args.data / LOADERS[name][0], ws)
+            for mode, m in fl.items():
+                print(f"flags {mode:13s} {m['flags']:3d} flags  precision {m['precision_strict']} strict, "
+                      f"{m['precision_lenient']} lenient  recall(refutes) {m['recall_refutes']}  "
+                      f"on unlinked pages {m['flags_on_unlinked_pages']}")
         for run, entry in results["sets"][name]["runs"].items():
             for g, m in entry.items():
                 if isinstance(m, dict):
                     f, b = m["factcheck"], m["bm25"]
-                    print(f"{name:9s} {run:8s} {g:22s} n={f['n']:3d}  R@1 {f['recall@1']:.3f} / {b['recall@1']:.3f}"
-                          f"  R@5 {f['recall@5']:.3f} / {b['recall@5']:.3f}  MAP@5 {f['map@5']:.3f} / {b['map@5']:.3f}")
+                    print(f"{name:9s} {run:8s} {g:22s} n={f['n']:3d}"
+                          f"  R@1 {f['recall@1']:.3f} / {b['recall@1']:.3f}"
+                          f"  R@5 {f['recall@5']:.3f} / {b['recall@5']:.3f}"
+                          f"  MAP@5 {f['map@5']:.3f} / {b['map@5']:.3f}")
         ws.store.dispose()
     if not args.build_only:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -66,7 +66,7 @@ class Suggestion(BaseModel):
     text: str = Field(description="the passage text")
     start: int = Field(description="offset of the passage in the source text")
     end: int
-    score: float = Field(description="the source's score: probability (0-1) that it is evidence for the claim")
+    score: float = Field(description="the source's score: probability (0-1) that it is evidence")
     dense_score: float | None = Field(default=None, description="cosine similarity, if dense-ranked")
     lexical_score: float | None = Field(default=None, description="BM25 score, if lexically ranked")
     value_matches: list[ValueMatch] = Field(default_factory=list)
@@ -222,7 +222,7 @@ def source_candidates(
     for qi, q in enumerate(qs):
         cands: dict[str, SourceCandidate] = {}
 
-        def cand(sid: str) -> SourceCandidate:
+        def cand(sid: str, cands: dict[str, SourceCandidate] = cands) -> SourceCandidate:
             c = cands.get(sid)
             if c is None:
                 c = cands[sid] = SourceCandidate(sid)

@@ -164,7 +164,9 @@ def ranker() -> SourceRanker:
     return _ranker(str(RANKER_PATH))
 
 
-def fit_ranker(xs: list[np.ndarray], labels: list[np.ndarray], c: float = 1.0, **info: object) -> SourceRanker:
+def fit_ranker(
+    xs: list[np.ndarray], labels: list[np.ndarray], c: float = 1.0, **info: object
+) -> SourceRanker:
     """Fit the scorer on per-query feature matrices and 0/1 labels (scikit-learn, at fit time only)."""
     from sklearn.linear_model import LogisticRegression
 
