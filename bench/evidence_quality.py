@@ -398,7 +398,8 @@ def flag_quality(root: Path, ws) -> dict:
     """Precision / recall of number-conflict flags on news_dev, per (claim, page).
 
     Two settings: ``suggested`` — the flags `factcheck check` raises against the top 5
-    suggestions over all 93 pages; ``all_passages`` — every passage of every page compared with
+    suggestions over all 93 pages (those scored at least ``FLAG_MIN_SCORE``); ``all_passages``
+    — every passage of every page compared with
     every claim (the worst case: a flag on any page of another story, a distractor or an
     unlinked page is wrong). A flag is right (strict) when the gold link is ``refutes``;
     ``lenient`` also accepts ``related`` (the same quantity at another time, rounded, ...).
@@ -408,6 +409,7 @@ def flag_quality(root: Path, ws) -> dict:
 
     from factcheck.db.store import passages
     from factcheck.search.evidence import SuggestQuery, suggest_many
+    from factcheck.services.checks import FLAG_MIN_SCORE
     from factcheck.text.compare import compare_values
     from factcheck.text.values import extract_values
 
@@ -429,7 +431,9 @@ def flag_quality(root: Path, ws) -> dict:
         for c, sg in zip(claims, sugg):
             cv = extract_values(c["claim"])
             if mode == "suggested":
-                ev = [(s.source_id, s.start, s.text, extract_values(s.text, s.start)) for s in sg]
+                # as `factcheck check`: weak suggestions raise no flag (services.checks._flags)
+                ev = [(s.source_id, s.start, s.text, extract_values(s.text, s.start)) for s in sg
+                      if s.score >= FLAG_MIN_SCORE]
             else:
                 ev = pvals
             matched: dict[str, set[int]] = {}

@@ -99,9 +99,10 @@ def _same_subject(a_ctx: list[str], b_ctx: list[str]) -> bool:
     return any(_related(x, y) for x in a_ctx for y in b_ctx)
 
 
-def names(text: str) -> set[str]:
-    """Stems of the names in a text: capitalised words that are not function words nor the
-    first word of a sentence, and acronyms ("AfD", "Burnet County", "SPD")."""
+def names(text: str, openers: set[str] | None = None) -> set[str]:
+    """Stems of the names in a text: capitalised words that are not function words, and
+    acronyms ("AfD", "Burnet County", "SPD"). With ``openers``, the first word of a sentence
+    counts only when its stem is in ``openers`` (names known from the other text)."""
     out = set()
     for m in _NAME_RE.finditer(text):
         word = m.group(0)
@@ -109,8 +110,9 @@ def names(text: str) -> set[str]:
         if w in FUNCTION_WORDS or w in NUMBER_WORDS or len(w) < 2:
             continue
         before = text[max(0, m.start() - 3) : m.start()].rstrip()
-        if (not before or before[-1] in ".!?\"“\n") and not any(ch.isupper() for ch in word[1:]):
-            continue  # a sentence opener says nothing about being a name ("AfD" still is one)
+        if (openers is not None and (not before or before[-1] in ".!?\"“\n")
+                and not any(ch.isupper() for ch in word[1:]) and stem(w) not in openers):
+            continue  # a sentence opener is a name only when known as one ("AfD" always is)
         out.add(stem(w))
     return out
 
@@ -254,7 +256,7 @@ def compare_values(
                 continue  # no named subject: nothing says the two numbers are about one thing
             c_sent = _sentence(claim_text, c.start - claim_offset, c.end - claim_offset)
             p_sent = _sentence(passage_text, p.start - passage_offset, p.end - passage_offset)
-            if not claim_names & names(p_sent):
+            if not claim_names & names(p_sent, claim_names):
                 continue  # the passage sentence is about someone or something else
             c_subj = _subject(claim_text, c.start - claim_offset, c.end - claim_offset)
             p_subj = _subject(passage_text, p.start - passage_offset, p.end - passage_offset)
