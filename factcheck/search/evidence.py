@@ -88,6 +88,21 @@ class Suggestion(BaseModel):
         return {**{k: data[k] for k in first}, **{k: v for k, v in data.items() if k not in first}}
 
 
+    def source_json(self) -> dict[str, Any]:
+        """The `suggest --by source --json` line: the source, its score, how many of its
+        passages were found, and its best passage (with the value pairs for highlighting)."""
+        data = self.contract_json()
+        return {
+            "source_id": self.source_id, "source_url": self.source_url,
+            "source_title": self.source_title, "source_publisher": self.source_publisher,
+            "source_published": self.source_published, "score": data["score"],
+            "passages_matched": self.passages_matched,
+            "passage": {k: data[k] for k in ("passage_id", "text", "start", "end", "dense_score",
+                                              "lexical_score", "value_matches", "value_conflicts")},
+            "possible_contradiction": self.possible_contradiction,
+        }
+
+
 def _kv_json(kv: dict[str, Any]) -> dict[str, Any]:
     return {k: kv[k] for k in ("kind", "text", "start", "end", "value", "unit", "normalized")}
 
