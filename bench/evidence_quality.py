@@ -322,6 +322,7 @@ class Pool:
     xs: list[np.ndarray]
     ys: list[np.ndarray]
     ids: list[list[str]]
+    cands: list[list] = field(default_factory=list)
 
 
 def collect(ds: DevSet, ws) -> list[Pool]:
@@ -331,7 +332,7 @@ def collect(ds: DevSet, ws) -> list[Pool]:
 
     pools = []
     for run, queries in ds.runs.items():
-        xs, ys, ids = [], [], []
+        xs, ys, ids, cl = [], [], [], []
         for i in range(0, len(queries), 64):
             batch = queries[i : i + 64]
             cands, _, _ = source_candidates(ws, [SuggestQuery(text=q.text) for q in batch])
@@ -339,16 +340,18 @@ def collect(ds: DevSet, ws) -> list[Pool]:
                 xs.append(source_features(cs))
                 ys.append(np.asarray([1.0 if c.source_id in q.gold else 0.0 for c in cs]))
                 ids.append([c.source_id for c in cs])
-        pools.append(Pool(ds.name, run, queries, xs, ys, ids))
+                cl.append(cs)
+        pools.append(Pool(ds.name, run, queries, xs, ys, ids, cl))
     return pools
 
 
 def ranked_by(model, pool: Pool, sel: list[int]) -> list[list[str]]:
+    from factcheck.search.source_rank import top_sources
+
     out = []
     for i in sel:
         s = model.score(pool.xs[i])
-        order = sorted(range(len(s)), key=lambda j: (-float(s[j]), pool.ids[i][j]))
-        out.append([pool.ids[i][j] for j in order[:5]])
+        out.append([pool.ids[i][j] for j in top_sources(pool.cands[i], s, 5)])
     return out
 
 

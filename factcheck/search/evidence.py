@@ -1,24 +1,24 @@
-"""Evidence suggestion (hybrid, number-aware) and matching against earlier fact-checks.
+"""Evidence suggestion: the sources that prove or disprove a claim, each shown by its best passage.
 
-**Evidence suggestion** (:func:`suggest`): a claim (or free text) is searched in the passages
-of the stored sources two ways — dense (the FAISS ``passages`` index, cosine similarity of the
-workspace model's embeddings) and lexical (BM25 through ``bm25s``, k1=0.9, b=0.4, a light
-stemmer and English stop words) — and the two rankings are fused with reciprocal rank fusion
-(``1/(60 + rank)`` summed, then divided by its maximum ``2/61`` so the fused score is 1.0 for a
-passage ranked first by both). Then number-aware re-ranking: each key value of the claim
-(see :mod:`factcheck.values`) is compared with the values in the candidate passage:
+**Evidence suggestion** (:func:`suggest`, :func:`suggest_many`): a claim (or free text) is
+searched in the stored passages two ways — dense (the FAISS ``passages`` index, cosine
+similarity of the workspace model's embeddings) and lexical (BM25 through ``bm25s``, k1=0.9,
+b=0.4, a light stemmer and English stop words) — and in the sources as wholes (BM25 over title +
+full text). The sources found are scored as sources by :mod:`factcheck.search.source_rank` (a
+small logistic regression over dense max / soft-max over their passages, source and passage BM25
+as raw values, shares of the query's best and z-scores among the candidates, and the capped share
+of the claim's key values the source states; weights fitted on real dev sets by
+``bench/evidence_quality.py --fit``). The ``k`` best sources are returned, best first, each as
+its best passage found: so the top 5 are five different sources, and one long page full of
+numbers cannot fill the list. A suggestion's ``score`` is its source's probability (0-1) of
+being evidence for the claim; ``passages_matched`` says how many of its passages were found.
 
-* a passage value equal to a claim value (``$380 billion`` = ``380bn`` = ``$380B``) is a
-  *value match* and raises the score by ``VALUE_MATCH_BONUS`` times the value's weight;
-* a passage value of the same kind and unit but a different number, said about the same thing
-  (a content word near the two values agrees: "valued" / "valuation", "revenue" / "revenue"),
-  is a *value conflict* — a possible contradiction, flagged for the reviewer — and raises the
-  score slightly (``VALUE_CONFLICT_BONUS``: a contradicting passage is relevant evidence).
-
-Each :class:`Suggestion` carries the passage text, its offsets into the source text, the source
-metadata, the scores, and the matched/conflicting value pairs with spans for highlighting.
-The BM25 index is built once per workspace and rebuilt only when the passages change (keyed by
-:meth:`Workspace.mark`).
+Each :class:`Suggestion` also carries the passage's offsets into the source text, the source
+metadata, and its key values compared with the claim's (:func:`factcheck.text.compare.compare_values`):
+``value_matches`` (the same quantity) and ``value_conflicts`` (a different value for the same
+measure of the same named subject at the same time — a possible contradiction). The search state
+(BM25 indexes, passage -> source map) is built once per workspace and rebuilt only when the
+passages change (keyed by :meth:`Workspace.mark`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from factcheck.db.store import sources as sources_table
 from factcheck.errors import InputError
 from factcheck.models import Claim, KeyValue
 from factcheck.search.bm25 import Bm25Index
-from factcheck.search.source_rank import SourceCandidate, ranker, source_features
+from factcheck.search.source_rank import SourceCandidate, ranker, source_features, top_sources
 from factcheck.search.state import query_threads, ws_cache
 from factcheck.text.compare import ValueMatch, compare_values, value_weight
 from factcheck.text.values import extract_values
@@ -122,7 +122,6 @@ def _passage_state(ws: Workspace) -> dict[str, Any]:
     passage -> source map, all built for the passages watermark of :meth:`Workspace.mark`
     (the one freshness policy: re-read every few seconds, at once after this process adds
     sources)."""
-    import numpy as np
 
     cache = ws_cache(ws)
     with cache["lock"]:
@@ -141,15 +140,12 @@ def _passage_state(ws: Workspace) -> dict[str, Any]:
         src_ids = [r.id for r in srows]
         src_pos = {sid: i for i, sid in enumerate(src_ids)}
         slex = Bm25Index.build(mark, [(i, f"{r.title or ''}\n{r.text}") for i, r in enumerate(srows)])
-        pos_src = np.asarray([src_pos.get(psrc.get(int(i), ""), -1) for i in lex.ids], np.int64)
         by_source: dict[str, list[int]] = {}
         for pos, pid in enumerate(lex.ids):
             by_source.setdefault(psrc.get(int(pid), ""), []).append(pos)
         state = {"index": idx, "lexical": lex, "source_lexical": slex, "source_ids": src_ids,
                  "source_pos": src_pos,
-                 "titles": {r.id: r.title for r in srows if r.title and r.title.strip()},
-                 "passage_source": psrc, "pos_source": pos_src, "source_passages": by_source,
-                 "title_vecs": {}}
+                 "passage_source": psrc, "source_passages": by_source}
         cache["passages"] = state
         log.info("built BM25 over %d passages and %d sources", len(rows), len(srows))
         return state
@@ -221,7 +217,6 @@ def source_candidates(
     every passage found per query). Candidates: the sources of the ``n`` best passages by dense
     similarity and by BM25, and the ``SOURCE_CANDIDATES`` best sources by BM25 over title + text.
     """
-    import numpy as np
 
     qs = _prepare(queries, 1)
     state = _passage_state(ws)
@@ -263,21 +258,12 @@ def source_candidates(
             c.bm25_source = float(ss[i]) if i is not None and len(ss) else 0.0
         per_query.append(cands)
         lex_found.append(found)
-    # titles: dense similarity of the query to each candidate's title (vectors kept per workspace)
-    titles: dict[str, str] = state["titles"]
-    tvecs: dict[str, Any] = state["title_vecs"]
-    need = sorted({sid for cands in per_query for sid in cands if sid in titles and sid not in tvecs})
-    if need:
-        for sid, v in zip(need, ws.embedder.embed([titles[s] for s in need])):
-            tvecs[sid] = np.asarray(v, np.float32)
     # key values: the share of the claim's value weight that a passage found states
     all_pids = sorted({pid for cands in per_query for c in cands.values() for pid in (*c.dense, *c.lexical)})
     rows = _passage_rows(ws, all_pids)
-    for qi, (q, cands) in enumerate(zip(qs, per_query)):
+    for q, cands in zip(qs, per_query):
         total = sum(value_weight(v) for v in q.values or [])
         for c in cands.values():
-            if c.source_id in tvecs:
-                c.dense_title = float(tvecs[c.source_id] @ vecs[qi])
             if total <= 0:
                 continue
             best = 0.0
@@ -311,7 +297,7 @@ def suggest_many(ws: Workspace, queries: Sequence[SuggestQuery | str], k: int = 
     extra_ids: set[int] = set()
     for cands in all_cands:
         probs = scorer.score(source_features(cands)) if cands else []
-        order = sorted(range(len(cands)), key=lambda i: (-float(probs[i]), cands[i].source_id))[:k]
+        order = top_sources(cands, probs, k) if cands else []
         picked = []
         for i in order:
             c = cands[i]

@@ -4,7 +4,7 @@ A claim's evidence is a *source* (a page, an abstract), not a window of one: the
 are the sources of the passages found by the dense index and by passage BM25, plus the best
 sources by BM25 over a source's title and full text. Each candidate gets features
 (:data:`FEATURES`) — dense similarity of its best passage (max and a soft-max over the
-passages found), of its title, BM25 of the whole source and of its best passage (raw, as a
+passages found), BM25 of the whole source (title included) and of its best passage (raw, as a
 share of the query's best, and as a z-score among the query's candidates) and a capped share of
 the claim's key values that the source states — and a logistic regression over them (weights in
 ``factcheck/search/evidence_ranker.json``, fitted by ``bench/evidence_quality.py --fit`` on the
@@ -36,7 +36,6 @@ VALUE_SHARE_CAP = 1.0
 FEATURES = [
     "dense_max",
     "dense_soft",
-    "dense_title",
     "dense_max_z",
     "dense_gap",
     "bm25_source_share",
@@ -57,7 +56,6 @@ class SourceCandidate:
     source_id: str
     dense: dict[int, float] = field(default_factory=dict)  # passage id -> cosine, passages found
     lexical: dict[int, float] = field(default_factory=dict)  # passage id -> BM25, passages found
-    dense_title: float | None = None
     bm25_source: float = 0.0
     value_share: float = 0.0  # share (0..1) of the claim's value weight the source states
 
@@ -88,13 +86,11 @@ def source_features(cands: list[SourceCandidate]) -> np.ndarray:
     floor = min(found) - 0.02 if found else 0.0
     dmax = np.asarray([c.dense_max(floor) for c in cands])
     dsoft = np.asarray([c.dense_soft(floor) for c in cands])
-    dtitle = np.asarray([c.dense_title if c.dense_title is not None else m for c, m in zip(cands, dmax)])
     bsrc = np.asarray([c.bm25_source for c in cands])
     bpsg = np.asarray([max(c.lexical.values(), default=0.0) for c in cands])
     cols = {
         "dense_max": dmax,
         "dense_soft": dsoft,
-        "dense_title": dtitle,
         "dense_max_z": _z(dmax),
         "dense_gap": dmax - dmax.max(),
         "bm25_source_share": bsrc / bsrc.max() if bsrc.max() > 0 else np.zeros_like(bsrc),
@@ -107,6 +103,36 @@ def source_features(cands: list[SourceCandidate]) -> np.ndarray:
         "value_share": np.asarray([min(VALUE_SHARE_CAP, c.value_share) for c in cands]),
     }
     return np.stack([cols[f] for f in FEATURES], axis=1).astype(np.float32)
+
+
+FLOOR_LEXICAL = 2
+FLOOR_DENSE = 1
+
+
+def top_sources(cands: list[SourceCandidate], scores: np.ndarray, k: int) -> list[int]:
+    """Indices of the ``k`` best candidates: by score, but the ``FLOOR_LEXICAL`` best by BM25
+    over the whole source and the ``FLOOR_DENSE`` best by dense similarity are always among
+    them (taking the last places if the scorer put them lower), so the list never misses what
+    plain BM25 or plain dense search would have put on top."""
+    order = sorted(range(len(cands)), key=lambda i: (-float(scores[i]), cands[i].source_id))
+    if len(order) <= k:
+        return order
+    by_lex = sorted((i for i in order if cands[i].bm25_source > 0),
+                    key=lambda i: (-cands[i].bm25_source, cands[i].source_id))[:FLOOR_LEXICAL]
+    by_dense = sorted((i for i in order if cands[i].dense),
+                      key=lambda i: (-max(cands[i].dense.values()), cands[i].source_id))[:FLOOR_DENSE]
+    top = order[:k]
+    missing = [i for i in dict.fromkeys(by_lex + by_dense) if i not in top]
+    if not missing:
+        return top
+    must = set(by_lex + by_dense)
+    keep = list(top)
+    for _ in missing:  # drop the lowest-ranked places not held by a must-have
+        for j in range(len(keep) - 1, -1, -1):
+            if keep[j] not in must:
+                del keep[j]
+                break
+    return keep + sorted(missing, key=order.index)
 
 
 @dataclass
