@@ -132,7 +132,7 @@ def top_sources(cands: list[SourceCandidate], scores: np.ndarray, k: int) -> lis
             if keep[j] not in must:
                 del keep[j]
                 break
-    return keep + sorted(missing, key=order.index)
+    return (keep + sorted(missing, key=order.index))[:k]  # k < 3: not every must-have fits
 
 
 @dataclass
