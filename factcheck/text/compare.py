@@ -14,6 +14,7 @@ that is not there (on real news pages most same-unit numbers are about something
   (a passage about the 2021 election does not contradict a claim about 2025);
 * the subject of the value: the nearest name before it in its sentence (else after it) is the
   same on both sides ("CDU/CSU 208 seats" is not about the AfD's 151);
+* not an increment: "one more cut" vs "two additional cuts" count from different baselines;
 * not a bound: a hedged value ("at least 52", "nearly 82.5%") is not contradicted by another;
   percentages differing by less than ``MIN_PERCENT_POINTS`` points are not flagged;
 * the same order of magnitude: the two numbers are within a factor of ``MAX_CONFLICT_RATIO``
@@ -44,6 +45,7 @@ _HEDGES = ("at least", "more than", "over", "about", "around", "nearly", "almost
            "upwards of", "in excess of", "an estimated", "as many as", "close to")
 _YEAR_RE = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,]*\d)")
 _NAME_RE = re.compile(r"(?<![\w@#])(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,})\b")
+_INCREMENT_RE = re.compile(r"\b(?:more|additional|further|another|extra)\b", re.I)
 _SENT_END = re.compile(r"[.!?]\s|\n")
 
 # How much a shared value says about relevance (years and relative dates say little).
@@ -262,6 +264,8 @@ def compare_values(
             p_subj = _subject(passage_text, p.start - passage_offset, p.end - passage_offset)
             if c_subj and p_subj and not _related(c_subj, p_subj):
                 continue  # the passage value is said of another name ("CDU 208 seats, AfD 152")
+            if _INCREMENT_RE.search(c.text) or _INCREMENT_RE.search(p.text):
+                continue  # "one more cut" / "two additional cuts": increments, not totals
             if _hedged(claim_text, c.start - claim_offset) or _hedged(passage_text, p.start - passage_offset):
                 continue  # "at least 52" is not contradicted by "51"
             if c.kind == ValueKind.percent and abs((c.value or 0) - (p.value or 0)) < MIN_PERCENT_POINTS:

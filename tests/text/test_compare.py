@@ -49,3 +49,8 @@ def test_no_conflict_across_years_hedges_or_magnitudes():
     money = "Liverpool paid Newcastle £125 million for Isak."
     assert _conflicts(money, "Liverpool paid Newcastle £120 million for Isak.") == ["£120 million"]
     assert _conflicts(money, "Liverpool paid Newcastle £12 million for Isak.") == []  # another quantity
+
+
+def test_increments_are_not_totals():
+    claim = "Nine Fed officials projected only one more rate cut in 2025."
+    assert _conflicts(claim, "The Fed median projected two additional rate cuts in 2025.") == []
