@@ -488,6 +488,17 @@ def score_set(ds: DevSet, ws, k: int = 5) -> dict:
     return result
 
 
+def add_baselines(results: dict) -> None:
+    """Put the BM25 figures of the same queries beside each held-out figure."""
+    for key, m in results.get("held_out", {}).items():
+        name, run = key.split("/")
+        entry = results["sets"].get(name, {}).get("runs", {}).get(run, {})
+        group = "all" if name == "news_dev" else "heldout"
+        if group in entry:
+            m["bm25"] = entry[group]["bm25"]
+            m["bm25_passages"] = entry[group]["bm25_passages"]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sets", default="news_dev,scifact,checkthat")
@@ -558,6 +569,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"  MAP@5 {f['map@5']:.3f} / {b['map@5']:.3f}")
         ws.store.dispose()
     if not args.build_only:
+        add_baselines(results)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")
         print(f"wrote {args.out} (factcheck / bm25)")
