@@ -537,9 +537,8 @@ def main(argv: list[str] | None = None) -> int:
         from factcheck.search.source_rank import RANKER_PATH
 
         model = _train(pools, tuned, model="logistic regression (C=1, balanced) over standardised features",
-                       trained_on="news_dev (all stories, claim + sentence queries), the 'tune' 2/3 of "
-                                  "scifact train claims and of CheckThat 2020 dev tweets "
-                                  "(bench/evidence_quality.py --fit)",
+                       trained_on="all of news_dev (claim + sentence queries) and the 'tune' 2/3 of "
+                                  "the other sets listed in `sets` (bench/evidence_quality.py --fit)",
                        sets=[ds.name for ds, _ in loaded])
         model.save(RANKER_PATH)
         from factcheck.search import source_rank
