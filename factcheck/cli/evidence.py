@@ -199,20 +199,40 @@ def _suggestion_table(items: list[Any]) -> Table:
     return table
 
 
+def _source_table(items: list[Any]) -> Table:
+    table = Table()
+    for col in ("source", "score", "passages", "best passage", "values"):
+        table.add_column(col, overflow="fold")
+    for s in items:
+        flags = [f"= {m.passage.text}" for m in s.value_matches]
+        flags += [f"≠ {c.passage.text} (claim {c.claim.text})" for c in s.value_conflicts]
+        table.add_row(s.source_title or s.source_id, f"{s.score:.3f}", str(s.passages_matched),
+                      f"[{s.passage_id}] {s.text}", "\n".join(flags))
+    return table
+
+
+def _row(s: Any, by: str) -> dict[str, Any]:
+    return s.source_json() if by == "source" else s.contract_json()
+
+
 def suggest_cmd(
     ctx: typer.Context,
     claim_id: int = typer.Argument(None, help="Claim id (see `factcheck claims list`)."),
     text: str = typer.Option(None, "--text", help="Free text instead of a claim id."),
     file: Path = typer.Option(None, "--file", help="Batch: JSONL (id, text) or TSV (id<TAB>text)."),
-    k: int = typer.Option(5, "--k", min=1, help="How many passages (several may share a source)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per passage per line."),
+    k: int = typer.Option(5, "--k", min=1, help="How many sources (each shown by its best passage)."),
+    by: str = typer.Option("passage", "--by", help="Row shape: `passage` (the best passage of "
+                           "each source) or `source` (source, score, best passage, passages matched)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per row per line."),
 ) -> None:
-    """Evidence passages for a claim (hybrid dense + BM25, number-aware), best first."""
+    """Evidence for a claim: the k best sources (dense + BM25, scored per source), best first."""
     from factcheck.search.evidence import SuggestQuery, suggest, suggest_many
 
     given = sum(x is not None for x in (claim_id, text, file))
     if given != 1:
         raise fail("give exactly one of CLAIM_ID, --text or --file", 2)
+    if by not in ("passage", "source"):
+        raise fail(f"--by {by!r}: give --by passage or --by source", 2)
     ws = workspace(ctx)
     if file is not None:
         with errors():
@@ -221,7 +241,10 @@ def suggest_cmd(
         for (qid, _), found in zip(items, results):
             for rank, s in enumerate(found, 1):
                 if as_json:
-                    emit_json({"query_id": qid, **s.contract_json(), "rank": rank})
+                    emit_json({"query_id": qid, **_row(s, by), "rank": rank})
+                elif by == "source":
+                    out.print(f"{qid}\t{rank}\t{s.source_id}\t{s.score:.3f}\t{s.passages_matched}\t"
+                              f"{s.text[:100]}")
                 else:
                     out.print(f"{qid}\t{rank}\t{s.passage_id}\t{s.score:.3f}\t{s.text[:100]}")
         if bad:
@@ -233,9 +256,9 @@ def suggest_cmd(
         err.print("no passages; add sources with `factcheck sources add`", highlight=False)
     if as_json:
         for s in found:
-            emit_json(s.contract_json())
+            emit_json(_row(s, by))
         return
-    out.print(_suggestion_table(found))
+    out.print(_source_table(found) if by == "source" else _suggestion_table(found))
 
 
 # -- archive -----------------------------------------------------------------

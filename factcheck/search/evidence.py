@@ -1,24 +1,24 @@
-"""Evidence suggestion (hybrid, number-aware) and matching against earlier fact-checks.
+"""Evidence suggestion: the sources that prove or disprove a claim, each shown by its best passage.
 
-**Evidence suggestion** (:func:`suggest`): a claim (or free text) is searched in the passages
-of the stored sources two ways — dense (the FAISS ``passages`` index, cosine similarity of the
-workspace model's embeddings) and lexical (BM25 through ``bm25s``, k1=0.9, b=0.4, a light
-stemmer and English stop words) — and the two rankings are fused with reciprocal rank fusion
-(``1/(60 + rank)`` summed, then divided by its maximum ``2/61`` so the fused score is 1.0 for a
-passage ranked first by both). Then number-aware re-ranking: each key value of the claim
-(see :mod:`factcheck.values`) is compared with the values in the candidate passage:
+**Evidence suggestion** (:func:`suggest`, :func:`suggest_many`): a claim (or free text) is
+searched in the stored passages two ways — dense (the FAISS ``passages`` index, cosine
+similarity of the workspace model's embeddings) and lexical (BM25 through ``bm25s``, k1=0.9,
+b=0.4, a light stemmer and English stop words) — and in the sources as wholes (BM25 over title +
+full text). The sources found are scored as sources by :mod:`factcheck.search.source_rank` (a
+small logistic regression over dense max / soft-max over their passages, source and passage BM25
+as raw values, shares of the query's best and z-scores among the candidates, and the capped share
+of the claim's key values the source states; weights fitted on real dev sets by
+``bench/evidence_quality.py --fit``). The ``k`` best sources are returned, best first, each as
+its best passage found: so the top 5 are five different sources, and one long page full of
+numbers cannot fill the list. A suggestion's ``score`` is its source's probability (0-1) of
+being evidence for the claim; ``passages_matched`` says how many of its passages were found.
 
-* a passage value equal to a claim value (``$380 billion`` = ``380bn`` = ``$380B``) is a
-  *value match* and raises the score by ``VALUE_MATCH_BONUS`` times the value's weight;
-* a passage value of the same kind and unit but a different number, said about the same thing
-  (a content word near the two values agrees: "valued" / "valuation", "revenue" / "revenue"),
-  is a *value conflict* — a possible contradiction, flagged for the reviewer — and raises the
-  score slightly (``VALUE_CONFLICT_BONUS``: a contradicting passage is relevant evidence).
-
-Each :class:`Suggestion` carries the passage text, its offsets into the source text, the source
-metadata, the scores, and the matched/conflicting value pairs with spans for highlighting.
-The BM25 index is built once per workspace and rebuilt only when the passages change (keyed by
-:meth:`Workspace.mark`).
+Each :class:`Suggestion` also carries the passage's offsets into the source text, the source
+metadata, and its key values compared with the claim's (:func:`factcheck.text.compare.compare_values`):
+``value_matches`` (the same quantity) and ``value_conflicts`` (a different value for the same
+measure of the same named subject at the same time — a possible contradiction). The search state
+(BM25 indexes, passage -> source map) is built once per workspace and rebuilt only when the
+passages change (keyed by :meth:`Workspace.mark`).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from factcheck.db.store import sources as sources_table
 from factcheck.errors import InputError
 from factcheck.models import Claim, KeyValue
 from factcheck.search.bm25 import Bm25Index
+from factcheck.search.source_rank import SourceCandidate, ranker, source_features, top_sources
 from factcheck.search.state import query_threads, ws_cache
 from factcheck.text.compare import ValueMatch, compare_values, value_weight
 from factcheck.text.values import extract_values
@@ -46,9 +47,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RRF_K = 60
 CANDIDATES = 50
-RERANK_WINDOW = 20
+PASSAGE_CANDIDATES = 100
+SOURCE_CANDIDATES = 50
 VALUE_MATCH_BONUS = 0.15
 VALUE_CONFLICT_BONUS = 0.05
 
@@ -65,11 +66,12 @@ class Suggestion(BaseModel):
     text: str = Field(description="the passage text")
     start: int = Field(description="offset of the passage in the source text")
     end: int
-    score: float = Field(description="fused rank score (1.0 = first by dense and BM25) + value bonus")
+    score: float = Field(description="the source's score: probability (0-1) that it is evidence")
     dense_score: float | None = Field(default=None, description="cosine similarity, if dense-ranked")
     lexical_score: float | None = Field(default=None, description="BM25 score, if lexically ranked")
     value_matches: list[ValueMatch] = Field(default_factory=list)
     value_conflicts: list[ValueMatch] = Field(default_factory=list)
+    passages_matched: int = Field(default=1, description="passages of this source found for the claim")
 
     @property
     def possible_contradiction(self) -> bool:
@@ -86,6 +88,21 @@ class Suggestion(BaseModel):
         return {**{k: data[k] for k in first}, **{k: v for k, v in data.items() if k not in first}}
 
 
+    def source_json(self) -> dict[str, Any]:
+        """The `suggest --by source --json` line: the source, its score, how many of its
+        passages were found, and its best passage (with the value pairs for highlighting)."""
+        data = self.contract_json()
+        return {
+            "source_id": self.source_id, "source_url": self.source_url,
+            "source_title": self.source_title, "source_publisher": self.source_publisher,
+            "source_published": self.source_published, "score": data["score"],
+            "passages_matched": self.passages_matched,
+            "passage": {k: data[k] for k in ("passage_id", "text", "start", "end", "dense_score",
+                                              "lexical_score", "value_matches", "value_conflicts")},
+            "possible_contradiction": self.possible_contradiction,
+        }
+
+
 def _kv_json(kv: dict[str, Any]) -> dict[str, Any]:
     return {k: kv[k] for k in ("kind", "text", "start", "end", "value", "unit", "normalized")}
 
@@ -97,26 +114,41 @@ def _pair_json(pair: dict[str, Any]) -> dict[str, Any]:
 
 def passage_lexicon(ws: Workspace) -> Bm25Index:
     """The BM25 index of the passages, rebuilt only when the passages change."""
-    return _passage_state(ws)[1]
+    return _passage_state(ws)["lexical"]
 
 
-def _passage_state(ws: Workspace) -> tuple[Any, Bm25Index]:
-    """(FAISS passages index, BM25 index), both built for the passages watermark of
-    :meth:`Workspace.mark` (the one freshness policy: re-read every few seconds, at once after
-    this process adds sources)."""
+def _passage_state(ws: Workspace) -> dict[str, Any]:
+    """FAISS passages index, BM25 over passages and over sources (title + text), and the
+    passage -> source map, all built for the passages watermark of :meth:`Workspace.mark`
+    (the one freshness policy: re-read every few seconds, at once after this process adds
+    sources)."""
+
     cache = ws_cache(ws)
     with cache["lock"]:
         mark = ws.mark("passages")
         state = cache.get("passages")
         if state is not None and state["lexical"].mark == mark:
-            return state["index"], state["lexical"]
+            return state
         idx = ws.open_index("passages", repair=True)
         rows = ws.store.index_rows("passages")
         lex = Bm25Index.build(mark, rows)
         lex.extra["values"] = {}
-        cache["passages"] = {"index": idx, "lexical": lex}
-        log.info("built BM25 over %d passages", len(rows))
-        return idx, lex
+        p, s = passages_table, sources_table
+        with ws.store.engine.connect() as conn:
+            psrc = dict(conn.execute(sa.select(p.c.id, p.c.source_id)).all())
+            srows = conn.execute(sa.select(s.c.id, s.c.title, s.c.text).order_by(s.c.id)).all()
+        src_ids = [r.id for r in srows]
+        src_pos = {sid: i for i, sid in enumerate(src_ids)}
+        slex = Bm25Index.build(mark, [(i, f"{r.title or ''}\n{r.text}") for i, r in enumerate(srows)])
+        by_source: dict[str, list[int]] = {}
+        for pos, pid in enumerate(lex.ids):
+            by_source.setdefault(psrc.get(int(pid), ""), []).append(pos)
+        state = {"index": idx, "lexical": lex, "source_lexical": slex, "source_ids": src_ids,
+                 "source_pos": src_pos,
+                 "passage_source": psrc, "source_passages": by_source}
+        cache["passages"] = state
+        log.info("built BM25 over %d passages and %d sources", len(rows), len(srows))
+        return state
 
 
 @dataclass
@@ -138,7 +170,8 @@ def _query_for_claim(ws: Workspace, claim_id: int) -> SuggestQuery:
 def suggest(
     ws: Workspace, claim_id: int | None = None, text: str | None = None, k: int = 5
 ) -> list[Suggestion]:
-    """Evidence passages for a stored claim (``claim_id``) or free ``text``, best first.
+    """Evidence for a stored claim (``claim_id``) or free ``text``: the best passage of each of
+    the ``k`` best sources, best source first.
 
     Raises NotFoundError for an unknown claim and InputError for empty text. Returns ``[]``
     when no sources are stored.
@@ -152,96 +185,167 @@ def suggest(
     return suggest_many(ws, [query], k)[0]
 
 
-def suggest_many(ws: Workspace, queries: Sequence[SuggestQuery | str], k: int = 5) -> list[list[Suggestion]]:
-    """:func:`suggest` for many queries at once (one embedding batch, one BM25 build)."""
-    qs = [q if isinstance(q, SuggestQuery) else SuggestQuery(text=q) for q in queries]
-    for q in qs:
+def _prepare(qs: Sequence[SuggestQuery | str], k: int) -> list[SuggestQuery]:
+    out = [q if isinstance(q, SuggestQuery) else SuggestQuery(text=q) for q in qs]
+    for q in out:
         if not q.text or not q.text.strip():
             raise InputError("empty claim text; give the text to find evidence for")
         if q.values is None:
             q.values = extract_values(q.text, q.offset)
-    if not qs:
-        return []
     if k < 1:
         raise InputError(f"k must be at least 1, got {k}")
-    idx, lex = _passage_state(ws)
-    if idx.count == 0:
-        return [[] for _ in qs]
-    n = max(CANDIDATES, 4 * k)
+    return out
+
+
+def _passage_values(state: dict[str, Any], pid: int, text: str, start: int) -> list[KeyValue]:
+    cache: dict[int, list[KeyValue]] = state["lexical"].extra.setdefault("values", {})
+    pv = cache.get(pid)
+    if pv is None:
+        pv = extract_values(text, start)
+        if len(cache) > 200_000:
+            cache.clear()
+        cache[pid] = pv
+    return pv
+
+
+def source_candidates(
+    ws: Workspace, queries: Sequence[SuggestQuery | str], n: int = PASSAGE_CANDIDATES
+) -> tuple[list[list[SourceCandidate]], dict[int, dict[str, Any]], list[dict[int, float]]]:
+    """Candidate sources of each query with the raw inputs of their features.
+
+    Returns (candidates per query, passage rows by id for every passage found, BM25 score of
+    every passage found per query). Candidates: the sources of the ``n`` best passages by dense
+    similarity and by BM25, and the ``SOURCE_CANDIDATES`` best sources by BM25 over title + text.
+    """
+
+    qs = _prepare(queries, 1)
+    state = _passage_state(ws)
+    idx, lex, slex = state["index"], state["lexical"], state["source_lexical"]
+    if idx.count == 0 or not qs:
+        return [[] for _ in qs], {}, [{} for _ in qs]
+    psrc: dict[int, str] = state["passage_source"]
     with query_threads(len(qs)):
         vecs = ws.embedder.embed([q.text for q in qs], remember=False)
         d_scores, d_ids = idx.search(vecs, n)
-    ranked: list[list[tuple[int, float, float | None, float | None]]] = []
-    all_ids: set[int] = set()
+    per_query: list[dict[str, SourceCandidate]] = []
+    lex_found: list[dict[int, float]] = []
     for qi, q in enumerate(qs):
-        fused: dict[int, float] = {}
-        dense: dict[int, float] = {}
-        lexical: dict[int, float] = {}
-        for r, (pid, s) in enumerate(zip(d_ids[qi], d_scores[qi])):
-            if pid < 0:
-                continue
-            fused[int(pid)] = fused.get(int(pid), 0.0) + 1.0 / (RRF_K + r + 1)
-            dense[int(pid)] = float(s)
+        cands: dict[str, SourceCandidate] = {}
+
+        def cand(sid: str, cands: dict[str, SourceCandidate] = cands) -> SourceCandidate:
+            c = cands.get(sid)
+            if c is None:
+                c = cands[sid] = SourceCandidate(sid)
+            return c
+
+        for pid, s in zip(d_ids[qi], d_scores[qi]):
+            if pid >= 0 and int(pid) in psrc:
+                cand(psrc[int(pid)]).dense[int(pid)] = float(s)
         pos, bs = lex.top(q.text, n)
-        for r, (p, s) in enumerate(zip(pos, bs)):
+        found: dict[int, float] = {}
+        for p, s in zip(pos, bs):
             pid = int(lex.ids[p])
-            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + r + 1)
-            lexical[pid] = float(s)
-        top = sorted(fused.items(), key=lambda kv: -kv[1])[: max(RERANK_WINDOW, 4 * k)]
-        ranked.append([(pid, f / (2.0 / (RRF_K + 1)), dense.get(pid), lexical.get(pid))
-                       for pid, f in top])
-        all_ids.update(pid for pid, *_ in top)
-    passages = _passage_rows(ws, sorted(all_ids))
-    src_ids = sorted({p["source_id"] for p in passages.values()})
-    sources = _source_meta(ws, src_ids)
-    values_cache: dict[int, list[KeyValue]] = lex.extra.setdefault("values", {})
+            if pid in psrc:
+                cand(psrc[pid]).lexical[pid] = float(s)
+                found[pid] = float(s)
+        ss = slex.scores(q.text)
+        spos, _ = slex.top(q.text, SOURCE_CANDIDATES)
+        for p in spos:
+            cand(state["source_ids"][int(p)])
+        src_pos: dict[str, int] = state["source_pos"]
+        for sid, c in cands.items():
+            i = src_pos.get(sid)
+            c.bm25_source = float(ss[i]) if i is not None and len(ss) else 0.0
+        per_query.append(cands)
+        lex_found.append(found)
+    # key values: the share of the claim's value weight that a passage found states
+    all_pids = sorted({pid for cands in per_query for c in cands.values() for pid in (*c.dense, *c.lexical)})
+    rows = _passage_rows(ws, all_pids)
+    for q, cands in zip(qs, per_query):
+        total = sum(value_weight(v) for v in q.values or [])
+        for c in cands.values():
+            if total <= 0:
+                continue
+            best = 0.0
+            for pid in {*c.dense, *c.lexical}:
+                p = rows.get(pid)
+                if p is None:
+                    continue
+                pv = _passage_values(state, pid, p["text"], p["start"])
+                matches, _ = compare_values(q.text, q.offset, q.values or [], p["text"], p["start"], pv)
+                best = max(best, sum(value_weight(m.claim) for m in matches) / total)
+            c.value_share = best
+    return [list(c.values()) for c in per_query], rows, lex_found
+
+
+def suggest_many(ws: Workspace, queries: Sequence[SuggestQuery | str], k: int = 5) -> list[list[Suggestion]]:
+    """:func:`suggest` for many queries at once (one embedding batch, one BM25 build).
+
+    Sources are scored by :mod:`factcheck.search.source_rank`; each of the ``k`` best sources
+    is shown by its best passage found (dense similarity and BM25, each as a share of the
+    query's best, plus the key values it states), so the top ``k`` are ``k`` different sources.
+    """
+    qs = _prepare(queries, k)
+    if not qs:
+        return []
+    state = _passage_state(ws)
+    if state["index"].count == 0:
+        return [[] for _ in qs]
+    all_cands, rows, _ = source_candidates(ws, qs)
+    scorer = ranker()
+    chosen: list[list[tuple[SourceCandidate, float, int]]] = []
+    extra_ids: set[int] = set()
+    for cands in all_cands:
+        probs = scorer.score(source_features(cands)) if cands else []
+        order = top_sources(cands, probs, k) if cands else []
+        picked = []
+        for i in order:
+            c = cands[i]
+            pid = _best_passage(state, c, rows)
+            if pid is not None:
+                picked.append((c, float(probs[i]), pid))
+                if pid not in rows:
+                    extra_ids.add(pid)
+        chosen.append(picked)
+    if extra_ids:
+        rows.update(_passage_rows(ws, sorted(extra_ids)))
+    sources = _source_meta(ws, sorted({c.source_id for picked in chosen for c, _, _ in picked}))
     out: list[list[Suggestion]] = []
-    for q, cands in zip(qs, ranked):
-        sugg: list[Suggestion] = []
-        has_values = any(value_weight(v) > 0 for v in q.values or [])
-        max_bonus = 2.0 * VALUE_MATCH_BONUS + VALUE_CONFLICT_BONUS if has_values else 0.0
-        for pid, base, dscore, lscore in cands:  # best fused score first
-            if len(sugg) >= k and base + max_bonus < sorted(x.score for x in sugg)[-k]:
-                break  # no value bonus can lift this one (or any later one) into the top k
-            p = passages.get(pid)
+    for q, picked in zip(qs, chosen):
+        sugg = []
+        for c, prob, pid in picked:
+            p = rows.get(pid)
             if p is None:
                 continue
             matches: list[ValueMatch] = []
             conflicts: list[ValueMatch] = []
             if q.values:
-                pv = values_cache.get(pid)
-                if pv is None:
-                    pv = extract_values(p["text"], p["start"])
-                    if len(values_cache) > 200_000:
-                        values_cache.clear()
-                    values_cache[pid] = pv
-                matches, conflicts = compare_values(q.text, q.offset, q.values, p["text"],
-                                                    p["start"], pv)
-            bonus = VALUE_MATCH_BONUS * min(2.0, sum(value_weight(m.claim) for m in matches))
-            if conflicts:
-                bonus += VALUE_CONFLICT_BONUS * min(1.0, max(value_weight(c.claim) for c in conflicts))
-            meta = sources.get(p["source_id"], {})
-            sugg.append(
-                Suggestion(
-                    passage_id=pid,
-                    source_id=p["source_id"],
-                    source_url=meta.get("url"),
-                    source_title=meta.get("title"),
-                    source_publisher=meta.get("publisher"),
-                    source_published=meta.get("published"),
-                    text=p["text"],
-                    start=p["start"],
-                    end=p["end"],
-                    score=round(base + bonus, 4),
-                    dense_score=None if dscore is None else round(dscore, 4),
-                    lexical_score=None if lscore is None else round(lscore, 4),
-                    value_matches=matches,
-                    value_conflicts=conflicts,
-                )
-            )
-        sugg.sort(key=lambda s: (-s.score, -(s.dense_score or 0.0), s.passage_id))
-        out.append(sugg[:k])
+                pv = _passage_values(state, pid, p["text"], p["start"])
+                matches, conflicts = compare_values(q.text, q.offset, q.values, p["text"], p["start"], pv)
+            meta = sources.get(c.source_id, {})
+            sugg.append(Suggestion(
+                passage_id=pid, source_id=c.source_id, source_url=meta.get("url"),
+                source_title=meta.get("title"), source_publisher=meta.get("publisher"),
+                source_published=meta.get("published"), text=p["text"], start=p["start"], end=p["end"],
+                score=round(prob, 4),
+                dense_score=round(c.dense[pid], 4) if pid in c.dense else None,
+                lexical_score=round(c.lexical[pid], 4) if pid in c.lexical else None,
+                value_matches=matches, value_conflicts=conflicts,
+                passages_matched=len({*c.dense, *c.lexical}),
+            ))
+        out.append(sugg)
     return out
+
+
+def _best_passage(state: dict[str, Any], c: SourceCandidate, rows: dict[int, dict[str, Any]]) -> int | None:
+    """The passage that shows a source best: among those found, the best dense similarity plus
+    BM25 share; a source found only by its whole-text BM25 shows its first passage."""
+    found = {*c.dense, *c.lexical}
+    if not found:
+        positions = state["source_passages"].get(c.source_id) or []
+        return int(state["lexical"].ids[positions[0]]) if positions else None
+    top_lex = max(c.lexical.values(), default=0.0) or 1.0
+    return max(sorted(found), key=lambda pid: c.dense.get(pid, 0.0) + 0.5 * c.lexical.get(pid, 0.0) / top_lex)
 
 
 def _passage_rows(ws: Workspace, ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -17,7 +17,9 @@ passage (:func:`factcheck.text.compare.compare_values`): ``match`` (same quantit
 normalisation), ``mismatch`` (a different value for the same kind of quantity — e.g. claim
 $380 billion vs source $350 billion valuation), or ``absent``. A value's status is ``match``
 if any passage matches, else ``mismatch`` if any conflicts, else ``absent``; every finding is
-listed with spans, and every mismatch and altered quote is also a one-line ``flag``.
+listed with spans, and every mismatch and altered quote is also a one-line ``flag`` (except a
+mismatch from a source that also states the claimed value, or from a weak suggestion: see
+:func:`_flags`).
 
 Offsets: claim-side spans are into the claim's article text, source-side spans into the source
 text (like passage ``start``/``end``).
@@ -50,6 +52,7 @@ log = logging.getLogger(__name__)
 MIN_QUOTE_WORDS = 2
 ALTERED_RATIO = 0.6
 SUGGESTED = 5
+FLAG_MIN_SCORE = 0.5
 
 _WORD_RE = re.compile(r"[\w'’]+")
 
@@ -66,6 +69,7 @@ class EvidenceRef(BaseModel):
     text: str
     linked: bool = Field(description="linked by a reviewer (else a suggestion)")
     stance: str | None = None
+    score: float | None = Field(default=None, description="the suggestion's source score")
 
 
 class DiffOp(BaseModel):
@@ -243,7 +247,8 @@ def _evidence(ws: Workspace, claim: Claim) -> tuple[str, list[EvidenceRef]]:
         return "none", []
     return "suggested", [
         EvidenceRef(passage_id=x.passage_id, source_id=x.source_id, source_title=x.source_title,
-                    source_url=x.source_url, start=x.start, end=x.end, text=x.text, linked=False)
+                    source_url=x.source_url, start=x.start, end=x.end, text=x.text, linked=False,
+                    score=x.score)
         for x in sugg
     ]
 
@@ -371,11 +376,20 @@ def check_numbers(
     return checks
 
 
-def _flags(quotes: list[QuoteCheck], numbers: list[NumberCheck]) -> list[str]:
+def _flags(quotes: list[QuoteCheck], numbers: list[NumberCheck],
+           evidence: list[EvidenceRef] | None = None) -> list[str]:
+    """One line per number mismatch and altered or missing quote.
+
+    A mismatch is not flagged when the same source also states the claimed value (its other
+    number is about something else), nor when it comes from a suggestion (not a reviewer's link)
+    whose source score is below ``FLAG_MIN_SCORE`` (likely not about the claim at all).
+    """
+    weak = {e.passage_id for e in evidence or [] if not e.linked and (e.score or 0.0) < FLAG_MIN_SCORE}
     flags = []
     for n in numbers:
+        stated = {f.source_id for f in n.findings if f.status == "match"}
         for f in n.findings:
-            if f.status == "mismatch":
+            if f.status == "mismatch" and f.source_id not in stated and f.passage_id not in weak:
                 flags.append(
                     f"number mismatch: claim says {n.claim_value.text!r}, "
                     f"{f.source_title or f.source_id} says {f.passage_value.text!r} "
@@ -404,7 +418,7 @@ def check_claim(ws: Workspace, claim_id: int) -> CheckReport:
     ]
     nc = check_numbers(claim.text, claim.start, list(claim.key_values), evidence)
     return CheckReport(claim_id=claim.id, text=claim.text, evidence_from=evidence_from,
-                       evidence=evidence, quotes=qc, numbers=nc, flags=_flags(qc, nc))
+                       evidence=evidence, quotes=qc, numbers=nc, flags=_flags(qc, nc, evidence))
 
 
 def check_text(ws: Workspace, text: str) -> CheckReport:
@@ -414,7 +428,8 @@ def check_text(ws: Workspace, text: str) -> CheckReport:
     sugg = suggest(ws, text=text, k=SUGGESTED)
     evidence = [
         EvidenceRef(passage_id=x.passage_id, source_id=x.source_id, source_title=x.source_title,
-                    source_url=x.source_url, start=x.start, end=x.end, text=x.text, linked=False)
+                    source_url=x.source_url, start=x.start, end=x.end, text=x.text, linked=False,
+                    score=x.score)
         for x in sugg
     ]
     fake = Claim(article_id="", sentence_index=0, start=0, end=len(text), text=text)
@@ -424,4 +439,4 @@ def check_text(ws: Workspace, text: str) -> CheckReport:
     ]
     nc = check_numbers(text, 0, extract_values(text), evidence)
     return CheckReport(text=text, evidence_from="suggested" if evidence else "none",
-                       evidence=evidence, quotes=qc, numbers=nc, flags=_flags(qc, nc))
+                       evidence=evidence, quotes=qc, numbers=nc, flags=_flags(qc, nc, evidence))

@@ -1,14 +1,33 @@
 """Comparing the key values of a claim with those of a passage, in context.
 
 A passage value equal to a claim value is a *match*; one of the same kind and unit but a
-different number, said about the same thing (a content word near the two values agrees), is a
-*conflict*.
+different number, said about the same thing, is a *conflict* (a possible contradiction). "The
+same thing" is checked strictly, because a wrong flag sends a reviewer after a contradiction
+that is not there (on real news pages most same-unit numbers are about something else):
+
+* the same measure: a content word near the two values agrees ("turnout" / "turnout"), and for
+  counts the counted noun is the same ("151 seats" / "152 seats");
+* the same subject: the claim names someone or something (a capitalised name: "AfD",
+  "Burnet County") and the passage sentence that holds the value names one of them too (a
+  claim that names nothing raises no conflict);
+* the same time: when the claim and the passage sentence both give years, one of them agrees
+  (a passage about the 2021 election does not contradict a claim about 2025);
+* the subject of the value: the nearest name before it in its sentence (else after it) is the
+  same on both sides ("CDU/CSU 208 seats" is not about the AfD's 151);
+* not an increment: "one more cut" vs "two additional cuts" count from different baselines;
+* not a bound: a hedged value ("at least 52", "nearly 82.5%") is not contradicted by another;
+  percentages differing by less than ``MIN_PERCENT_POINTS`` points are not flagged;
+* the same order of magnitude: the two numbers are within a factor of ``MAX_CONFLICT_RATIO``
+  (a refutation corrects a figure; "$45 billion" is another quantity than "$183 billion"),
+  and dates conflict only within ``MAX_DATE_CONFLICT_DAYS`` of each other.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
+from datetime import date
 
 from pydantic import BaseModel
 
@@ -17,6 +36,17 @@ from factcheck.text.tokens import FUNCTION_WORDS, NUMBER_WORDS, WORD_SPAN_RE, st
 from factcheck.text.values import values_conflict, values_equal
 
 log = logging.getLogger(__name__)
+
+MAX_CONFLICT_RATIO = 2.0
+MAX_DATE_CONFLICT_DAYS = 7
+MIN_PERCENT_POINTS = 0.5
+_HEDGES = ("at least", "more than", "over", "about", "around", "nearly", "almost", "approximately",
+           "roughly", "some", "up to", "fewer than", "less than", "under", "at most", "just shy of",
+           "upwards of", "in excess of", "an estimated", "as many as", "close to")
+_YEAR_RE = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,]*\d)")
+_NAME_RE = re.compile(r"(?<![\w@#])(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,})\b")
+_INCREMENT_RE = re.compile(r"\b(?:more|additional|further|another|extra)\b", re.I)
+_SENT_END = re.compile(r"[.!?]\s|\n")
 
 # How much a shared value says about relevance (years and relative dates say little).
 _VALUE_WEIGHT = {
@@ -71,6 +101,94 @@ def _same_subject(a_ctx: list[str], b_ctx: list[str]) -> bool:
     return any(_related(x, y) for x in a_ctx for y in b_ctx)
 
 
+def names(text: str, openers: set[str] | None = None) -> set[str]:
+    """Stems of the names in a text: capitalised words that are not function words, and
+    acronyms ("AfD", "Burnet County", "SPD"). With ``openers``, the first word of a sentence
+    counts only when its stem is in ``openers`` (names known from the other text)."""
+    out = set()
+    for m in _NAME_RE.finditer(text):
+        word = m.group(0)
+        w = word.lower().rstrip("'’s") if not word.isupper() else word.lower()
+        if w in FUNCTION_WORDS or w in NUMBER_WORDS or len(w) < 2:
+            continue
+        before = text[max(0, m.start() - 3) : m.start()].rstrip()
+        if (openers is not None and (not before or before[-1] in ".!?\"“\n")
+                and not any(ch.isupper() for ch in word[1:]) and stem(w) not in openers):
+            continue  # a sentence opener is a name only when known as one ("AfD" always is)
+        out.add(stem(w))
+    return out
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` around [start, end)."""
+    a = 0
+    for m in _SENT_END.finditer(text, 0, max(0, start)):
+        a = m.end()
+    m = _SENT_END.search(text, end)
+    return text[a : m.start() + 1 if m else len(text)]
+
+
+def _hedged(text: str, start: int) -> bool:
+    """The value at ``start`` is given as a bound or an approximation ("at least 52")."""
+    before = re.sub(r"\s+", " ", text[max(0, start - 20) : start].lower()).rstrip(" $£€~")
+    return any(before.endswith(h) for h in _HEDGES)
+
+
+def _subject(text: str, start: int, end: int) -> str | None:
+    """Whom the value at [start, end) is said of: the stem of the nearest name before it in its
+    sentence ("AfD with 152 seats", "The SPD will receive 121 seats"), else the nearest after
+    it; None when the sentence names nothing."""
+    sent_a = 0
+    for m in _SENT_END.finditer(text, 0, max(0, start)):
+        sent_a = m.end()
+    m_end = _SENT_END.search(text, end)
+    sent_b = m_end.start() if m_end else len(text)
+    before: str | None = None
+    after: str | None = None
+    for m in _NAME_RE.finditer(text, sent_a, sent_b):
+        a = max(0, m.start() - 3) if m.start() > sent_a else m.start()
+        one = names(text[a : m.end()])
+        if not one:
+            continue
+        if m.end() <= start:
+            before = next(iter(one))
+        elif m.start() >= end and after is None:
+            after = next(iter(one))
+    return before or after
+
+
+def _years(text: str) -> set[str]:
+    return set(_YEAR_RE.findall(text))
+
+
+def _day(v: float) -> date | None:
+    """A date value (20250917 day, 202509 month) as its first day; None when unreadable."""
+    try:
+        n = int(v)
+        if n > 10_000_000:
+            return date(n // 10000, n // 100 % 100, n % 100)
+        if n > 100_000:
+            return date(n // 100, n % 100, 1)
+    except ValueError:
+        return None
+    return None
+
+
+def _close(c: KeyValue, p: KeyValue) -> bool:
+    """The two numbers are near enough to be two statements of one quantity."""
+    a, b = c.value, p.value
+    if a is None or b is None:
+        return False
+    if c.kind == ValueKind.date:
+        da, db = _day(a), _day(b)
+        if da is None or db is None:
+            return c.unit == "year" and abs(a - b) <= 1
+        return abs((da - db).days) <= MAX_DATE_CONFLICT_DAYS
+    if a <= 0 or b <= 0:
+        return False
+    return max(a, b) / min(a, b) <= MAX_CONFLICT_RATIO
+
+
 # -- value comparison --------------------------------------------------------
 class ValueMatch(BaseModel):
     """A claim value paired with a passage value (equal, or conflicting).
@@ -115,6 +233,7 @@ def compare_values(
     """
     matches: list[ValueMatch] = []
     conflicts: list[ValueMatch] = []
+    claim_names: set[str] | None = None
     cvals = [c for c in claim_values if _numeric(c) or (c.normalized and c.unit != "relative")]
     pvals = list(passage_values)
     equal_p: set[int] = set()
@@ -131,8 +250,29 @@ def compare_values(
             continue
         c_ctx: list[str] | None = None
         for pi, p in enumerate(pvals):
-            if pi in equal_p or not values_conflict(c, p):
+            if pi in equal_p or not values_conflict(c, p) or not _close(c, p):
                 continue
+            if claim_names is None:
+                claim_names = names(claim_text)
+            if not claim_names:
+                continue  # no named subject: nothing says the two numbers are about one thing
+            c_sent = _sentence(claim_text, c.start - claim_offset, c.end - claim_offset)
+            p_sent = _sentence(passage_text, p.start - passage_offset, p.end - passage_offset)
+            if not claim_names & names(p_sent, claim_names):
+                continue  # the passage sentence is about someone or something else
+            c_subj = _subject(claim_text, c.start - claim_offset, c.end - claim_offset)
+            p_subj = _subject(passage_text, p.start - passage_offset, p.end - passage_offset)
+            if c_subj and p_subj and not _related(c_subj, p_subj):
+                continue  # the passage value is said of another name ("CDU 208 seats, AfD 152")
+            if _INCREMENT_RE.search(c.text) or _INCREMENT_RE.search(p.text):
+                continue  # "one more cut" / "two additional cuts": increments, not totals
+            if _hedged(claim_text, c.start - claim_offset) or _hedged(passage_text, p.start - passage_offset):
+                continue  # "at least 52" is not contradicted by "51"
+            if c.kind == ValueKind.percent and abs((c.value or 0) - (p.value or 0)) < MIN_PERCENT_POINTS:
+                continue  # 16.4% vs 16.5%: a rounding or a later count, not a contradiction
+            cy, py = _years(c_sent), _years(p_sent)
+            if cy and py and not cy & py:
+                continue  # another point in time
             if c.kind != ValueKind.count:
                 if c_ctx is None:
                     c_ctx = _context(claim_text, c.start - claim_offset, c.end - claim_offset)

@@ -84,6 +84,8 @@ def _suggestion_card(ws, claim: Claim, sugg: Any, reviewer: Actor, prefix: str, 
     pid = int(sugg.passage_id)
     with st.container(border=True):
         extra = f"score {sugg.score:.2f}"
+        if getattr(sugg, "passages_matched", 1) > 1:  # suggestions are one per source
+            extra += f" · {sugg.passages_matched} passages matched"
         when = (fetched or {}).get(sugg.source_id)
         if when is not None:
             extra = f"{as_fetched(when)} · " + extra

@@ -101,8 +101,10 @@ def test_suggest_text_claim_and_batch(cli, tmp_path, sample_text):
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
 
     by_id = _lines(cli("suggest", value_claim.id, "--k", "12", "--json").stdout)
-    assert len(by_id) == 12 and by_id[0]["source_id"] == "demo-ipo-plans"
-    assert any(r["value_conflicts"] for r in by_id)
+    assert by_id[0]["source_id"] == "demo-ipo-plans"
+    sids = [r["source_id"] for r in by_id]
+    assert len(sids) == len(set(sids)) == 6  # one row per source: the 6 sample sources
+    assert all(0.0 <= r["score"] <= 1.0 and r["passages_matched"] >= 1 for r in by_id)
     table = cli("suggest", value_claim.id)  # table form
     assert table.exit_code == 0 and "passage" in table.stdout and "score" in table.stdout
 
@@ -117,6 +119,31 @@ def test_suggest_text_claim_and_batch(cli, tmp_path, sample_text):
     res = cli("suggest", "--file", tsv, "--k", "1", "--json")
     assert res.exit_code == 1 and f"{tsv}:3:" in res.stderr  # bad row reported, batch goes on
     assert [r["query_id"] for r in _lines(res.stdout)] == ["t1"]
+
+
+def test_suggest_by_source(cli, tmp_path, sample_text):
+    value_claim, _ = _claims(tmp_path, sample_text, [VALUATION, NUT_JOBS])
+    assert cli("sources", "add", SOURCES).exit_code == 0
+    res = cli("suggest", value_claim.id, "--by", "source", "--k", "3", "--json")
+    assert res.exit_code == 0, res.output
+    rows = _lines(res.stdout)
+    assert len(rows) == 3 and len({r["source_id"] for r in rows}) == 3
+    first = rows[0]
+    assert first["source_id"] == "demo-ipo-plans" and first["passages_matched"] >= 1
+    assert {"passage_id", "text", "start", "end", "value_matches", "value_conflicts"} <= set(first["passage"])
+    assert first["passage"]["value_matches"][0]["passage"]["text"] == "$380 billion"
+    # the same ranking as the passage rows, one row per source
+    plain = _lines(cli("suggest", value_claim.id, "--k", "3", "--json").stdout)
+    assert [r["source_id"] for r in plain] == [r["source_id"] for r in rows]
+    assert [r["passage_id"] for r in plain] == [r["passage"]["passage_id"] for r in rows]
+    table = cli("suggest", value_claim.id, "--by", "source")
+    assert table.exit_code == 0 and "best passage" in table.stdout
+    jl = tmp_path / "q.jsonl"
+    jl.write_text(json.dumps({"id": "q1", "text": "six-month phaseout"}) + "\n")
+    rows = _lines(cli("suggest", "--file", jl, "--by", "source", "--k", "2", "--json").stdout)
+    assert [(r["query_id"], r["rank"]) for r in rows] == [("q1", 1), ("q1", 2)] and "passage" in rows[0]
+    bad = cli("suggest", value_claim.id, "--by", "page")
+    assert bad.exit_code == 2 and "--by source" in bad.stderr
 
 
 def test_suggest_usage_and_not_found(cli):

@@ -23,6 +23,8 @@ def test_suggest_contract_fields_and_offsets(fake_ws):
     res = suggest(fake_ws, text="Anthropic is valued at $380 billion", k=4)
     assert 1 <= len(res) <= 4
     assert [r.score for r in res] == sorted((r.score for r in res), reverse=True)
+    assert len({r.source_id for r in res}) == len(res)  # k different sources
+    assert all(0.0 <= r.score <= 1.0 and r.passages_matched >= 1 for r in res)
     from factcheck.services.sources import get_source
 
     for r in res:

@@ -96,12 +96,12 @@ def _ev(text: str, pid: int = 1, start: int = 100) -> EvidenceRef:
 
 
 def test_check_numbers_match_mismatch_absent():
-    claim = "The company, which is valued at $380 billion, has 2,500 employees and $14bn revenue."
+    claim = "Anthropic, which is valued at $380 billion, has 2,500 employees and $14bn revenue."
     values = extract_values(claim, 50)
     ev = [
-        _ev("Its latest round put its valuation at $350 billion.", 1),
+        _ev("The latest round put the valuation of Anthropic at $350 billion.", 1),
         _ev("The firm, valued at $380B, is growing.", 2),
-        _ev("Revenue reached $12 billion last year, analysts said.", 3),
+        _ev("Anthropic's revenue reached $12 billion last year, analysts said.", 3),
     ]
     res = {n.claim_value.text: n for n in check_numbers(claim, 50, values, ev)}
     assert res["$380 billion"].status == "match"

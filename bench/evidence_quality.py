@@ -1,0 +1,579 @@
+"""Evidence retrieval quality on real dev sets: factcheck ``suggest`` vs plain BM25, one run.
+
+Dev sets (read in place from ``../shared/data``; a missing set is skipped with a note):
+
+* ``news_dev`` — 93 real web pages (73 on topic, 20 distractors), 54 claims with a supporting
+  page; queries are the claim text and, separately, the raw article sentence. Held-out figures:
+  the retriever's fusion weights are fitted with :func:`fit` leaving one story out at a time
+  (``--cv``), so every news claim is scored by weights that never saw its story.
+* ``scifact`` — the full 5,183-abstract corpus, the 505 train claims with evidence. Claims are
+  split by a hash of their id into a tuning part (2/3) and a held-out part (1/3); both are reported.
+* ``checkthat2020_claim_retrieval`` — dev tweets against the 10,375 verified claims (each claim
+  a source: title = the fact-check title, text = the claim).
+
+Metrics are at the source level (a source counts at the rank of its best passage): recall@1,
+recall@5 and MAP@5. The BM25 baseline is plain BM25 (k1 0.9, b 0.4, lowercase alphanumeric
+tokens, no stemming, no stop words) over each source's title + full text — the reference of the
+data sets' READMEs — scored over the same sources in the same run; ``bm25_passages`` is the
+same BM25 over the workspace's passages (a source at its best passage).
+
+Each set is stored in a workspace under ``/tmp/fc-evidence-quality/`` (SQLite + FAISS),
+keyed by the set's files and the passage settings, so a re-run reuses it; passage vectors are
+also kept in ``/tmp/fc-evidence-quality/vectors-<model>.npz`` (text hash -> vector) so a
+changed passage split embeds only the new passages. Nothing is written to the repository but
+the results file. Numbers are noisy only in time, not in value (ranking is deterministic).
+
+    python bench/evidence_quality.py [--sets news_dev,scifact,checkthat] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import logging
+import math
+import re
+import sys
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO.parent / "shared" / "data"
+OUT = REPO / "bench" / "results" / "evidence_quality.json"
+CACHE = Path("/tmp/fc-evidence-quality")
+
+log = logging.getLogger("evidence_quality")
+
+
+@dataclass
+class Query:
+    """One query with its gold sources."""
+
+    id: str
+    text: str
+    gold: set[str]
+    group: str = ""  # story (news_dev) / split (scifact)
+    context: str | None = None  # the article sentence, when the query is a claim
+
+
+@dataclass
+class DevSet:
+    """Sources (id, title, text) and one or more query runs over them."""
+
+    name: str
+    sources: list[tuple[str, str, str]]
+    runs: dict[str, list[Query]] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+# -- loading -----------------------------------------------------------------
+def load_news_dev(root: Path) -> DevSet | None:
+    """news_dev: pages as sources; claims with a supporting page as queries (claim, sentence)."""
+    if not (root / "links.jsonl").exists():
+        return None
+    pages = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((root / "pages").glob("p*.json"))]
+    claims = [json.loads(x) for x in (root / "claims.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    links = [json.loads(x) for x in (root / "links.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    gold: dict[str, set[str]] = {}
+    for ln in links:
+        if ln["stance"] == "supports":
+            gold.setdefault(ln["claim_id"], set()).add(ln["page_id"])
+    ds = DevSet("news_dev", [(p["id"], p.get("title") or "", p["text"]) for p in pages])
+    ds.runs["claim"] = [Query(c["id"], c["claim"], gold[c["id"]], c["story"], c["sentence"])
+                        for c in claims if c["id"] in gold]
+    ds.runs["sentence"] = [Query(c["id"], c["sentence"], gold[c["id"]], c["story"])
+                           for c in claims if c["id"] in gold]
+    ds.files = [root / "links.jsonl", root / "claims.jsonl", *sorted((root / "pages").glob("p*.json"))]
+    return ds
+
+
+def scifact_split(claim_id: str) -> str:
+    """'tune' for 2/3 of the claims, 'heldout' for 1/3 (stable hash of the id)."""
+    return "heldout" if zlib.crc32(claim_id.encode()) % 3 == 0 else "tune"
+
+
+def load_scifact(root: Path) -> DevSet | None:
+    """SciFact: the full corpus (title + abstract) and the train claims with evidence."""
+    if not (root / "corpus.jsonl").exists():
+        return None
+    sources = []
+    with (root / "corpus.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            sources.append((str(d["doc_id"]), d["title"].strip(), " ".join(s.strip() for s in d["abstract"])))
+    gold: dict[str, set[str]] = {}
+    with (root / "train_qrels.tsv").open(encoding="utf-8") as f:
+        for row in csv.reader(f, delimiter="\t"):
+            gold.setdefault(row[0], set()).add(row[2])
+    queries = []
+    with (root / "train_queries.tsv").open(encoding="utf-8") as f:
+        r = csv.reader(f, delimiter="\t")
+        next(r)
+        for cid, claim in r:
+            if cid in gold:
+                queries.append(Query(cid, claim, gold[cid], scifact_split(cid)))
+    ds = DevSet("scifact", sources, {"claim": queries})
+    ds.files = [root / "corpus.jsonl"]
+    return ds
+
+
+def load_checkthat(root: Path) -> DevSet | None:
+    """CheckThat! 2020 task 2: verified claims as sources, dev tweets as queries."""
+    if not (root / "verified_claims.docs.tsv").exists():
+        return None
+    sources = []
+    with (root / "verified_claims.docs.tsv").open(encoding="utf-8", newline="") as f:
+        r = csv.reader(f, delimiter="\t")
+        next(r)
+        for row in r:
+            sources.append((f"vclaim-{row[0]}", (row[2] if len(row) > 2 else "").strip(), row[1].strip()))
+    gold: dict[str, set[str]] = {}
+    for line in (root / "dev" / "tweet-vclaim-pairs.qrels").read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[3] != "0":
+            gold.setdefault(parts[0], set()).add(f"vclaim-{parts[2]}")
+    queries = []
+    with (root / "dev" / "tweets.queries.tsv").open(encoding="utf-8", newline="") as f:
+        for row in csv.reader(f, delimiter="\t"):
+            if row and row[0] in gold:
+                queries.append(Query(row[0], row[1], gold[row[0]], scifact_split(row[0])))
+    ds = DevSet("checkthat", [s for s in sources if s[2]], {"tweet": queries})
+    ds.files = [root / "verified_claims.docs.tsv"]
+    return ds
+
+
+LOADERS: dict[str, tuple[str, Callable[[Path], DevSet | None]]] = {
+    "news_dev": ("news_dev", load_news_dev),
+    "scifact": ("scifact", load_scifact),
+    "checkthat": ("checkthat2020_claim_retrieval", load_checkthat),
+}
+
+
+# -- plain BM25 baseline -----------------------------------------------------
+_TOK = re.compile(r"[a-z0-9]+")
+
+
+def plain_tokens(text: str) -> list[str]:
+    """Lowercase alphanumeric runs (the data sets' reference tokenisation)."""
+    return _TOK.findall(text.lower())
+
+
+class PlainBm25:
+    """BM25 (k1 0.9, b 0.4) over token lists, scored in numpy."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 0.9, b: float = 0.4) -> None:
+        self.k1, self.b = k1, b
+        self.n = len(docs)
+        self.len = np.asarray([len(d) for d in docs], np.float64)
+        self.avg = float(self.len.mean()) if self.n else 0.0
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        tmp: dict[str, dict[int, int]] = {}
+        for i, d in enumerate(docs):
+            for t in d:
+                tmp.setdefault(t, {})
+                tmp[t][i] = tmp[t].get(i, 0) + 1
+        for t, m in tmp.items():
+            self.postings[t] = (np.fromiter(m.keys(), np.int64), np.fromiter(m.values(), np.float64))
+
+    def scores(self, query: Sequence[str]) -> np.ndarray:
+        s = np.zeros(self.n)
+        norm = self.k1 * (1 - self.b + self.b * self.len / max(self.avg, 1e-9))
+        for t in query:  # repeated query terms count again (as in the reference)
+            if t not in self.postings:
+                continue
+            ids, tf = self.postings[t]
+            idf = math.log(1 + (self.n - len(ids) + 0.5) / (len(ids) + 0.5))
+            s[ids] += idf * tf * (self.k1 + 1) / (tf + norm[ids])
+        return s
+
+
+def rank_ids(scores: np.ndarray, ids: Sequence[str], k: int) -> list[str]:
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [ids[i] for i in order if scores[i] > 0]
+
+
+# -- metrics -----------------------------------------------------------------
+def metrics(ranked: list[list[str]], queries: list[Query]) -> dict[str, float]:
+    """recall@1, recall@5 (any gold source in the top k), MAP@5 and MRR@5 over the queries."""
+    r1 = r5 = ap = rr = 0.0
+    for ids, q in zip(ranked, queries):
+        top = list(dict.fromkeys(ids))[:5]
+        hits = [i for i, s in enumerate(top) if s in q.gold]
+        r1 += bool(hits and hits[0] == 0)
+        r5 += bool(hits)
+        rr += 1.0 / (hits[0] + 1) if hits else 0.0
+        prec = [(n + 1) / (i + 1) for n, i in enumerate(hits)]
+        ap += sum(prec) / min(len(q.gold), 5) if hits else 0.0
+    n = max(len(queries), 1)
+    return {"n": len(queries), "recall@1": round(r1 / n, 3), "recall@5": round(r5 / n, 3),
+            "map@5": round(ap / n, 3), "mrr@5": round(rr / n, 3)}
+
+
+# -- workspace ---------------------------------------------------------------
+def _key(ds: DevSet) -> str:
+    from factcheck.services import sources as src
+
+    h = hashlib.sha256()
+    for f in ds.files:
+        st = f.stat()
+        h.update(f"{f.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+    h.update(f"{src.PASSAGE_SENTENCES}/{src.PASSAGE_OVERLAP}/{src.PASSAGE_MAX_CHARS}".encode())
+    return h.hexdigest()[:12]
+
+
+def open_workspace(ds: DevSet):
+    """The set's workspace under /tmp (built on first use, reused after)."""
+    from factcheck.config import Settings
+    from factcheck.io.readers import Document
+    from factcheck.services.sources import add_documents
+    from factcheck.workspace import Workspace
+
+    d = CACHE / f"{ds.name}-{_key(ds)}"
+    done = d / "done"
+    d.mkdir(parents=True, exist_ok=True)
+    ws = Workspace(Settings(db=str(d / "ws.db"), index_dir=d / "indexes", batch_size=32))
+    if done.exists():
+        return ws
+    vec_file = CACHE / f"vectors-{ws.model_name.replace('/', '_')}.npz"
+    if vec_file.exists():
+        with np.load(vec_file) as z:
+            ws.store.cache_vectors(ws.model_name, dict(zip(z["hashes"].tolist(), z["vectors"])))
+    t0 = time.perf_counter()
+    docs = [Document(text=t, id=i, title=ti or None, origin=f"{ds.name}:{i}") for i, ti, t in ds.sources]
+    log.warning("%s: storing %d sources and embedding their passages (first run only)", ds.name, len(docs))
+    rep = add_documents(ws, docs)
+    log.warning("%s: %d sources, %d passages in %.0f s", ds.name, rep.added, rep.passages,
+                time.perf_counter() - t0)
+    _save_vectors(ws, vec_file)
+    done.write_text(str(time.time()))
+    return ws
+
+
+def _save_vectors(ws, vec_file: Path) -> None:
+    import sqlalchemy as sa
+
+    from factcheck.db.store import embeddings
+
+    hashes, vecs = [], []
+    with ws.store.engine.connect() as conn:
+        q = sa.select(embeddings.c.text_hash, embeddings.c.vector).where(embeddings.c.model == ws.model_name)
+        for h, blob in conn.execute(q):
+            hashes.append(h)
+            vecs.append(np.frombuffer(blob, dtype=np.float32))
+    if vec_file.exists():
+        with np.load(vec_file) as z:
+            have = set(hashes)
+            for h, v in zip(z["hashes"].tolist(), z["vectors"]):
+                if h not in have:
+                    hashes.append(h)
+                    vecs.append(v)
+    tmp = vec_file.with_suffix(".tmp.npz")
+    np.savez(tmp, hashes=np.asarray(hashes), vectors=np.vstack(vecs) if vecs else np.zeros((0, 0)))
+    tmp.replace(vec_file)
+
+
+# -- running -----------------------------------------------------------------
+def passage_bm25_ranking(ws, queries: list[Query], k: int) -> list[list[str]]:
+    """Plain BM25 over the workspace passages; a source at its best passage."""
+    rows = ws.store.index_rows("passages")
+    import sqlalchemy as sa
+
+    from factcheck.db.store import passages
+
+    with ws.store.engine.connect() as conn:
+        src = dict(conn.execute(sa.select(passages.c.id, passages.c.source_id)).all())
+    bm = PlainBm25([plain_tokens(t) for _, t in rows])
+    out = []
+    for q in queries:
+        s = bm.scores(plain_tokens(q.text))
+        ranked = [src[rows[i][0]] for i in np.argsort(-s, kind="stable")[: 20 * k] if s[i] > 0]
+        out.append(list(dict.fromkeys(ranked))[:k])
+    return out
+
+
+def factcheck_ranking(ws, queries: list[Query], k: int, **kw) -> list[list[str]]:
+    """factcheck's suggestions, as source ids best first."""
+    from factcheck.search.evidence import SuggestQuery, suggest_many
+
+    out = []
+    step = 64
+    for i in range(0, len(queries), step):
+        batch = [SuggestQuery(text=q.text, id=q.id) for q in queries[i : i + step]]
+        for sug in suggest_many(ws, batch, k=k, **kw):
+            out.append(list(dict.fromkeys(s.source_id for s in sug))[:k])
+    return out
+
+
+# -- fitting and held-out figures ---------------------------------------------
+@dataclass
+class Pool:
+    """Feature matrices and labels of one run's queries (for fitting and cross-validation)."""
+
+    set: str
+    run: str
+    queries: list[Query]
+    xs: list[np.ndarray]
+    ys: list[np.ndarray]
+    ids: list[list[str]]
+    cands: list[list] = field(default_factory=list)
+
+
+def collect(ds: DevSet, ws) -> list[Pool]:
+    """Candidates and features of every query of a set."""
+    from factcheck.search.evidence import SuggestQuery, source_candidates
+    from factcheck.search.source_rank import source_features
+
+    pools = []
+    for run, queries in ds.runs.items():
+        xs, ys, ids, cl = [], [], [], []
+        for i in range(0, len(queries), 64):
+            batch = queries[i : i + 64]
+            cands, _, _ = source_candidates(ws, [SuggestQuery(text=q.text) for q in batch])
+            for q, cs in zip(batch, cands):
+                xs.append(source_features(cs))
+                ys.append(np.asarray([1.0 if c.source_id in q.gold else 0.0 for c in cs]))
+                ids.append([c.source_id for c in cs])
+                cl.append(cs)
+        pools.append(Pool(ds.name, run, queries, xs, ys, ids, cl))
+    return pools
+
+
+def ranked_by(model, pool: Pool, sel: list[int]) -> list[list[str]]:
+    from factcheck.search.source_rank import top_sources
+
+    out = []
+    for i in sel:
+        s = model.score(pool.xs[i])
+        out.append([pool.ids[i][j] for j in top_sources(pool.cands[i], s, 5)])
+    return out
+
+
+def _train(pools: list[Pool], keep: Callable[[Pool, Query], bool], **info):
+    from factcheck.search.source_rank import fit_ranker
+
+    xs, ys = [], []
+    for p in pools:
+        for q, x, y in zip(p.queries, p.xs, p.ys):
+            if keep(p, q) and len(x):
+                xs.append(x)
+                ys.append(y)
+    return fit_ranker(xs, ys, **info)
+
+
+def tuned(p: Pool, q: Query) -> bool:
+    """The tuning part: all of news_dev, the 'tune' split of scifact and checkthat."""
+    return p.set == "news_dev" or q.group == "tune"
+
+
+def held_out(pools: list[Pool]) -> dict:
+    """Figures no query's own data was fitted on: news_dev leave-one-story-out (fitted on the
+    other stories plus the scifact / checkthat tuning splits); scifact / checkthat held-out
+    splits scored by the ranker fitted on all tuning data."""
+    out: dict = {}
+    full = _train(pools, tuned)
+    for p in pools:
+        if p.set == "news_dev":
+            stories = sorted({q.group for q in p.queries})
+            ranked: list[list[str]] = [[] for _ in p.queries]
+            for st in stories:
+                model = _train(pools, lambda pp, q, st=st: tuned(pp, q)
+                               and not (pp.set == "news_dev" and q.group == st))
+                sel = [i for i, q in enumerate(p.queries) if q.group == st]
+                for i, r in zip(sel, ranked_by(model, p, sel)):
+                    ranked[i] = r
+            out[f"{p.set}/{p.run}"] = {"how": "leave one story out", **metrics(ranked, p.queries)}
+        else:
+            sel = [i for i, q in enumerate(p.queries) if q.group == "heldout"]
+            out[f"{p.set}/{p.run}"] = {"how": "held-out split (1/3 of the queries)",
+                                       **metrics(ranked_by(full, p, sel), [p.queries[i] for i in sel])}
+    return out
+
+
+# -- number-conflict flags ---------------------------------------------------
+def flag_quality(root: Path, ws) -> dict:
+    """Precision / recall of number-conflict flags on news_dev, per (claim, page).
+
+    Two settings: ``suggested`` — the flags `factcheck check` raises against the top 5
+    suggestions over all 93 pages (those scored at least ``FLAG_MIN_SCORE``); ``all_passages``
+    — every passage of every page compared with
+    every claim (the worst case: a flag on any page of another story, a distractor or an
+    unlinked page is wrong). A flag is right (strict) when the gold link is ``refutes``;
+    ``lenient`` also accepts ``related`` (the same quantity at another time, rounded, ...).
+    Recall: the share of ``refutes`` links flagged.
+    """
+    import sqlalchemy as sa
+
+    from factcheck.db.store import passages
+    from factcheck.search.evidence import SuggestQuery, suggest_many
+    from factcheck.services.checks import FLAG_MIN_SCORE
+    from factcheck.text.compare import compare_values
+    from factcheck.text.values import extract_values
+
+    claims = [json.loads(x) for x in (root / "claims.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    stance = {}
+    for x in (root / "links.jsonl").read_text(encoding="utf-8").splitlines():
+        if x:
+            ln = json.loads(x)
+            stance[(ln["claim_id"], ln["page_id"])] = ln["stance"]
+    refutes = {k for k, v in stance.items() if v == "refutes"}
+    with ws.store.engine.connect() as conn:
+        rows = conn.execute(sa.select(passages.c.source_id, passages.c.start, passages.c.text)).all()
+    pvals = [(r.source_id, r.start, r.text, extract_values(r.text, r.start)) for r in rows]
+    out: dict = {}
+    sugg = suggest_many(ws, [SuggestQuery(text=c["claim"]) for c in claims], k=5)
+    for mode in ("suggested", "all_passages"):
+        flags: set[tuple[str, str]] = set()
+        examples = []
+        for c, sg in zip(claims, sugg):
+            cv = extract_values(c["claim"])
+            if mode == "suggested":
+                # as `factcheck check`: weak suggestions raise no flag (services.checks._flags)
+                ev = [(s.source_id, s.start, s.text, extract_values(s.text, s.start)) for s in sg
+                      if s.score >= FLAG_MIN_SCORE]
+            else:
+                ev = pvals
+            matched: dict[str, set[int]] = {}
+            conflicted: dict[str, list] = {}
+            for sid, start, text, pv in ev:
+                ms, cs = compare_values(c["claim"], 0, cv, text, start, pv)
+                matched.setdefault(sid, set()).update(m.claim.start for m in ms)
+                conflicted.setdefault(sid, []).extend(cs)
+            for sid, cs in conflicted.items():
+                # as `factcheck check`: a source that states the claimed value is not flagged for it
+                cs = [x for x in cs if x.claim.start not in matched[sid]]
+                if cs:
+                    flags.add((c["id"], sid))
+                    if stance.get((c["id"], sid)) != "refutes" and len(examples) < 12:
+                        examples.append(f"{c['id']} vs {sid} ({stance.get((c['id'], sid), 'no link')}): "
+                                        f"{cs[0].claim.text!r} / {cs[0].passage.text!r}")
+        strict = sum(1 for f in flags if stance.get(f) == "refutes")
+        lenient = sum(1 for f in flags if stance.get(f) in ("refutes", "related"))
+        other_story = sum(1 for f in flags if f[1] not in {ln[1] for ln in stance if ln[0] == f[0]})
+        out[mode] = {"flags": len(flags),
+                     "precision_strict": round(strict / len(flags), 3) if flags else None,
+                     "precision_lenient": round(lenient / len(flags), 3) if flags else None,
+                     "recall_refutes": round(len(flags & refutes) / len(refutes), 3) if refutes else None,
+                     "refutes_links": len(refutes), "flags_on_unlinked_pages": other_story,
+                     "wrong_examples": examples}
+    return out
+
+
+def score_set(ds: DevSet, ws, k: int = 5) -> dict:
+    ids = [s[0] for s in ds.sources]
+    bm = PlainBm25([plain_tokens(f"{t} {x}") for _, t, x in ds.sources])
+    result: dict = {"sources": len(ds.sources), "passages": len(ws.store.index_rows("passages")), "runs": {}}
+    for run, queries in ds.runs.items():
+        t0 = time.perf_counter()
+        fc = factcheck_ranking(ws, queries, k)
+        fc_s = time.perf_counter() - t0
+        base = [rank_ids(bm.scores(plain_tokens(q.text)), ids, k) for q in queries]
+        pbase = passage_bm25_ranking(ws, queries, k)
+        groups = sorted({q.group for q in queries})
+        entry: dict = {}
+        for g in ["all", *groups] if len(groups) > 1 else ["all"]:
+            sel = [i for i, q in enumerate(queries) if g == "all" or q.group == g]
+            qs = [queries[i] for i in sel]
+            entry[g] = {"factcheck": metrics([fc[i] for i in sel], qs),
+                        "bm25": metrics([base[i] for i in sel], qs),
+                        "bm25_passages": metrics([pbase[i] for i in sel], qs)}
+        entry["factcheck_seconds_per_query"] = round(fc_s / max(len(queries), 1), 4)
+        result["runs"][run] = entry
+    return result
+
+
+def add_baselines(results: dict) -> None:
+    """Put the BM25 figures of the same queries beside each held-out figure."""
+    for key, m in results.get("held_out", {}).items():
+        name, run = key.split("/")
+        entry = results["sets"].get(name, {}).get("runs", {}).get(run, {})
+        group = "all" if name == "news_dev" else "heldout"
+        if group in entry:
+            m["bm25"] = entry[group]["bm25"]
+            m["bm25_passages"] = entry[group]["bm25_passages"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sets", default="news_dev,scifact,checkthat")
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--build-only", action="store_true", help="only build the cached workspaces")
+    ap.add_argument("--flags-only", action="store_true", help="only the news_dev flag figures")
+    ap.add_argument("--fit", action="store_true",
+                    help="refit factcheck/search/evidence_ranker.json on the tuning parts first")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    results: dict = {"what": "source-level evidence retrieval: factcheck suggest vs plain BM25 "
+                             "(k1 0.9, b 0.4) over the same sources, one run", "sets": {}, "skipped": []}
+    loaded = []
+    for name in args.sets.split(","):
+        folder, loader = LOADERS[name]
+        ds = loader(args.data / folder)
+        if ds is None:
+            print(f"skip {name}: {args.data / folder} not found")
+            results["skipped"].append(name)
+            continue
+        loaded.append((ds, open_workspace(ds)))
+    if args.build_only:
+        return 0
+    if args.flags_only:
+        for ds, ws in loaded:
+            if ds.name == "news_dev":
+                fl = flag_quality(args.data / LOADERS["news_dev"][0], ws)
+                print(json.dumps(fl, indent=1))
+        return 0
+    t0 = time.perf_counter()
+    pools = [p for ds, ws in loaded for p in collect(ds, ws)]
+    log.warning("features of %d queries in %.0f s", sum(len(p.queries) for p in pools),
+                time.perf_counter() - t0)
+    if args.fit:
+        from factcheck.search.source_rank import RANKER_PATH
+
+        model = _train(pools, tuned, model="logistic regression (C=1, balanced) over standardised features",
+                       trained_on="all of news_dev (claim + sentence queries) and the 'tune' 2/3 of "
+                                  "the other sets listed in `sets` (bench/evidence_quality.py --fit)",
+                       sets=[ds.name for ds, _ in loaded])
+        model.save(RANKER_PATH)
+        from factcheck.search import source_rank
+
+        source_rank._ranker.cache_clear()
+        print(f"wrote {RANKER_PATH}")
+    results["held_out"] = held_out(pools)
+    for key, m in results["held_out"].items():
+        print(f"held-out {key:20s} n={m['n']:3d}  R@1 {m['recall@1']:.3f}  R@5 {m['recall@5']:.3f}  "
+              f"MAP@5 {m['map@5']:.3f}  ({m['how']})")
+    for ds, ws in loaded:
+        name = ds.name
+        results["sets"][name] = score_set(ds, ws)
+        if name == "news_dev":
+            results["flags_news_dev"] = fl = flag_quality(args.data / LOADERS[name][0], ws)
+            for mode, m in fl.items():
+                print(f"flags {mode:13s} {m['flags']:3d} flags  precision {m['precision_strict']} strict, "
+                      f"{m['precision_lenient']} lenient  recall(refutes) {m['recall_refutes']}  "
+                      f"on unlinked pages {m['flags_on_unlinked_pages']}")
+        for run, entry in results["sets"][name]["runs"].items():
+            for g, m in entry.items():
+                if isinstance(m, dict):
+                    f, b = m["factcheck"], m["bm25"]
+                    print(f"{name:9s} {run:8s} {g:22s} n={f['n']:3d}"
+                          f"  R@1 {f['recall@1']:.3f} / {b['recall@1']:.3f}"
+                          f"  R@5 {f['recall@5']:.3f} / {b['recall@5']:.3f}"
+                          f"  MAP@5 {f['map@5']:.3f} / {b['map@5']:.3f}")
+        ws.store.dispose()
+    if not args.build_only:
+        add_baselines(results)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"wrote {args.out} (factcheck / bm25)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
