@@ -48,7 +48,8 @@ class Workspace:
         self.settings = settings or Settings()
         self.store = store or Store(self.settings.url)
         self.embedder = embedder or Embedder(
-            self.settings.model, self.store, batch_size=self.settings.batch_size
+            self.settings.model, self.store, batch_size=self.settings.batch_size,
+            encoder=self.settings.encoder, cache_dir=self.settings.user_cache,
         )
         self._indexes: dict[str, tuple[str, VectorIndex]] = {}
         self._marks: dict[str, tuple[str, float]] = {}  # kind -> (watermark, when it was read)
@@ -66,6 +67,11 @@ class Workspace:
     def model_name(self) -> str:
         """Canonical embedding model name."""
         return self.embedder.model_name
+
+    @property
+    def encoder(self) -> str:
+        """What runs the embedding model: ``torch`` or ``onnx-int8``."""
+        return self.embedder.encoder
 
     @property
     def scorer(self) -> Any:
@@ -124,8 +130,10 @@ class Workspace:
             return self.embedder
         if self._scoring_embedder is None:
             log.info("scoring check-worthiness with %s (the indexes use %s)", name, self.model_name)
+            own_loader = self.embedder._loader if self.embedder.encoder == "torch" else None
             self._scoring_embedder = Embedder(
-                name, None, batch_size=self.embedder.batch_size, loader=self.embedder._loader
+                name, None, batch_size=self.embedder.batch_size, loader=own_loader,
+                encoder=self.embedder.encoder, cache_dir=self.settings.user_cache,
             )
         return self._scoring_embedder
 
@@ -208,7 +216,8 @@ class Workspace:
                 computed = iter(vecs)
                 vecs = np.vstack([known[i] if i in known else next(computed) for i, _ in rows])
             idx = VectorIndex.build(
-                self.index_dir, kind, self.model_name, [i for i, _ in rows], vecs, fingerprint(rows)
+                self.index_dir, kind, self.model_name, [i for i, _ in rows], vecs, fingerprint(rows),
+                encoder=self.encoder,
             )
             if not rows:
                 idx.dimension = 0
@@ -248,10 +257,11 @@ class Workspace:
                         "%s; rebuilding it from the database", str(e).split(":", 1)[0]
                     )
                 idx = None
-            if idx is not None and idx.model != self.model_name:
-                log.warning("index %r was built with model %r; rebuilding it with %r",
-                            kind, idx.model, self.model_name)
-            if idx is not None and idx.model == self.model_name:
+            same = idx is not None and (idx.model, idx.encoder) == (self.model_name, self.encoder)
+            if idx is not None and not same:
+                log.warning("index %r was built with model %r (%s encoder); rebuilding it with %r (%s)",
+                            kind, idx.model, idx.encoder, self.model_name, self.encoder)
+            if idx is not None and same:
                 if idx.fingerprint == fp:
                     self._indexes[kind] = (mark, idx)
                     return idx, "ok"
@@ -319,7 +329,7 @@ class Workspace:
                 rows = self.store.index_rows(kind)
                 try:
                     idx = VectorIndex.load(self.index_dir, kind)
-                    problem = idx.check(self.model_name, None, fingerprint(rows))
+                    problem = idx.check(self.model_name, None, fingerprint(rows), self.encoder)
                 except IndexStaleError as e:
                     problem = str(e)
                 if problem is None:
@@ -342,24 +352,25 @@ class Workspace:
             if repair:
                 return self.sync_index(kind)
             idx = VectorIndex.load(self.index_dir, kind)
-            problem = idx.check(self.model_name, None, fingerprint(self.store.index_rows(kind)))
+            problem = idx.check(self.model_name, None, fingerprint(self.store.index_rows(kind)), self.encoder)
             if problem:
                 raise IndexStaleError(problem)
             self._indexes[kind] = (mark, idx)
             return idx
 
     def index_status(self) -> list[dict[str, Any]]:
-        """One row per index: name, count, kind, model, and ok or what is wrong."""
+        """One row per index: name, count, kind, model, encoder (what built it), and ok or what is
+        wrong (an index built by another encoder than the configured one is reported stale)."""
         out = []
         for kind in index_kinds():
             rows = self.store.index_rows(kind)
             row: dict[str, Any] = {"index": kind, "rows": len(rows)}
             try:
                 idx = VectorIndex.load(self.index_dir, kind)
-                row.update(count=idx.count, kind=idx.kind, model=idx.model)
-                row["problem"] = idx.check(self.model_name, None, fingerprint(rows))
+                row.update(count=idx.count, kind=idx.kind, model=idx.model, encoder=idx.encoder)
+                row["problem"] = idx.check(self.model_name, None, fingerprint(rows), self.encoder)
             except IndexStaleError as e:
-                row.update(count=0, kind=None, model=None, problem=str(e))
+                row.update(count=0, kind=None, model=None, encoder=None, problem=str(e))
             if row["problem"] and not rows and row.get("count", 0) == 0:
                 row["problem"] = None if "missing" in str(row["problem"]) else row["problem"]
             row["ok"] = row["problem"] is None
