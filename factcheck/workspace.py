@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -23,9 +23,30 @@ from factcheck.config import Settings
 from factcheck.db.store import Store, index_kinds, index_source
 from factcheck.errors import IndexStaleError
 from factcheck.ml.embedder import Embedder, canonical_model_name
-from factcheck.search.faiss_index import HNSW_THRESHOLD, VectorIndex, fingerprint
+
+if TYPE_CHECKING:
+    from factcheck.search.faiss_index import VectorIndex
 
 log = logging.getLogger(__name__)
+
+
+def _fidx() -> Any:
+    """factcheck.search.faiss_index, imported on first use: a command that touches no index
+    (a re-run of extract over stored articles) never imports faiss."""
+    from factcheck.search import faiss_index
+
+    return faiss_index
+
+
+def fingerprint(rows: list[tuple[int, str]]) -> str:
+    """:func:`factcheck.search.faiss_index.fingerprint` (imported lazily)."""
+    return _fidx().fingerprint(rows)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HNSW_THRESHOLD":  # lazy, like faiss itself (tests and benches may set it here)
+        return _fidx().HNSW_THRESHOLD
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Texts per model call when scoring: each call sorts its texts by length (little padding) and
 # holds their pooled hidden states, 4096 x 5 layers x 384 floats = 31 MB.
@@ -215,7 +236,7 @@ class Workspace:
             if known and rows:
                 computed = iter(vecs)
                 vecs = np.vstack([known[i] if i in known else next(computed) for i, _ in rows])
-            idx = VectorIndex.build(
+            idx = _fidx().VectorIndex.build(
                 self.index_dir, kind, self.model_name, [i for i, _ in rows], vecs, fingerprint(rows),
                 encoder=self.encoder,
             )
@@ -249,7 +270,7 @@ class Workspace:
             rows = self.store.index_rows(kind)
             fp = fingerprint(rows)
             try:
-                idx: VectorIndex | None = VectorIndex.load(self.index_dir, kind)
+                idx: VectorIndex | None = _fidx().VectorIndex.load(self.index_dir, kind)
             except IndexStaleError as e:
                 first_build = building and not (self.index_dir / kind).exists()
                 if rows:
@@ -284,7 +305,8 @@ class Workspace:
         have = set(idx.ids().tolist())
         db_ids = {i for i, _ in rows}
         gone = have - db_ids
-        if idx.kind == "flat" and len(rows) > HNSW_THRESHOLD:
+        threshold = globals().get("HNSW_THRESHOLD") or _fidx().HNSW_THRESHOLD
+        if idx.kind == "flat" and len(rows) > threshold:
             return False
         before = [r for r in rows if r[0] in have]
         if gone:
@@ -328,7 +350,7 @@ class Workspace:
                 mark = self._read_mark(kind)
                 rows = self.store.index_rows(kind)
                 try:
-                    idx = VectorIndex.load(self.index_dir, kind)
+                    idx = _fidx().VectorIndex.load(self.index_dir, kind)
                     problem = idx.check(self.model_name, None, fingerprint(rows), self.encoder)
                 except IndexStaleError as e:
                     problem = str(e)
@@ -351,7 +373,7 @@ class Workspace:
                 return cached[1]
             if repair:
                 return self.sync_index(kind)
-            idx = VectorIndex.load(self.index_dir, kind)
+            idx = _fidx().VectorIndex.load(self.index_dir, kind)
             problem = idx.check(self.model_name, None, fingerprint(self.store.index_rows(kind)), self.encoder)
             if problem:
                 raise IndexStaleError(problem)
@@ -366,7 +388,7 @@ class Workspace:
             rows = self.store.index_rows(kind)
             row: dict[str, Any] = {"index": kind, "rows": len(rows)}
             try:
-                idx = VectorIndex.load(self.index_dir, kind)
+                idx = _fidx().VectorIndex.load(self.index_dir, kind)
                 row.update(count=idx.count, kind=idx.kind, model=idx.model, encoder=idx.encoder)
                 row["problem"] = idx.check(self.model_name, None, fingerprint(rows), self.encoder)
             except IndexStaleError as e:
