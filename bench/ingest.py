@@ -325,43 +325,54 @@ def _timed(cmd: list[str], env: dict, cwd: Path) -> dict:
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "exit": proc.returncode}
 
 
-def processes(n: int, repeats: int = 2) -> dict:
-    """Whole `factcheck` processes: first extract vs re-run, and the query commands, per encoder."""
+def processes(n: int, repeats: int = 2, query_corpus: int = 200) -> dict:
+    """Whole `factcheck` processes: first extract of `n` sentences vs its re-run (onnx-int8), and
+    the query commands with each encoder (on a `query_corpus`-sentence database of their own: a
+    query's time is the process, the model and one search, not the corpus size)."""
     from factcheck.config import Settings
 
     sentences = load_sentences(n)
-    out: dict = {"sentences": len(sentences)}
+    out: dict = {"sentences": len(sentences), "query_corpus_sentences": query_corpus}
     base_env = {**os.environ, "PYTHONPATH": str(REPO), "FACTCHECK_CACHE_DIR": str(Settings().user_cache)}
+    cli = [sys.executable, "-m", "factcheck"]
+    query = "The unemployment rate is the lowest it has been in fifty years."
+    cmds = {"similar": ["similar", query], "match_text": ["match", query],
+            "suggest_text": ["suggest", "--text", query]}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_corpus(sentences, root / "articles")
-        for encoder in ("torch", "onnx-int8"):
-            env = {**base_env, "FACTCHECK_ENCODER": encoder, "FACTCHECK_DB": str(root / f"{encoder}.db"),
+        write_corpus(sentences[:query_corpus], root / "small")
+        for encoder in ("onnx-int8", "torch"):
+            env = {**base_env, "FACTCHECK_ENCODER": encoder}
+            row: dict = {}
+            if encoder == "onnx-int8":
+                env_big = {**env, "FACTCHECK_DB": str(root / "big.db"),
+                           "FACTCHECK_INDEX_DIR": str(root / "idx-big")}
+                first = _timed(cli + ["extract", str(root / "articles")], env_big, root)
+                again = cli + ["extract", str(root / "articles")]
+                reruns = [_timed(again, env_big, root) for _ in range(repeats)]
+                rerun = min(reruns, key=lambda r: r["wall_s"])
+                row.update(first_extract=first, rerun_extract=rerun,
+                           rerun_speedup_wall=round(first["wall_s"] / max(rerun["wall_s"], 1e-9), 1),
+                           rerun_speedup_cpu=round(first["cpu_s"] / max(rerun["cpu_s"], 1e-9), 1))
+            env = {**env, "FACTCHECK_DB": str(root / f"{encoder}.db"),
                    "FACTCHECK_INDEX_DIR": str(root / f"idx-{encoder}")}
-            cli = [sys.executable, "-m", "factcheck"]
-            first = _timed(cli + ["extract", str(root / "articles")], env, root)
+            _timed(cli + ["extract", str(root / "small")], env, root)
             # an archive and sources, so that `match` and `suggest` have something to embed against
             _timed(cli + ["archive", "import", str(REPO / "sample_data" / "archive" / "past_checks.csv")],
                    env, root)
             _timed(cli + ["sources", "add", str(REPO / "sample_data" / "sources")], env, root)
-            reruns = [_timed(cli + ["extract", str(root / "articles")], env, root) for _ in range(repeats)]
-            rerun = min(reruns, key=lambda r: r["wall_s"])
-            query = "The unemployment rate is the lowest it has been in fifty years."
-            cmds = {
-                "similar": ["similar", query],
-                "match_text": ["match", query],
-                "suggest_text": ["suggest", "--text", query],
-            }
             q: dict = {}
             for name, args in cmds.items():
                 tries = [_timed(cli + args, env, root) for _ in range(repeats)]
                 q[name] = min(tries, key=lambda r: r["wall_s"])
-            out[encoder] = {"first_extract": first, "rerun_extract": rerun,
-                            "rerun_speedup_wall": round(first["wall_s"] / max(rerun["wall_s"], 1e-9), 1),
-                            "queries": q}
-            print(json.dumps({encoder: out[encoder]}), file=sys.stderr)
-    out["rerun_vs_torch_first_run_wall"] = round(
-        out["torch"]["first_extract"]["wall_s"] / max(out["onnx-int8"]["rerun_extract"]["wall_s"], 1e-9), 1)
+            row["queries"] = q
+            out[encoder] = row
+            print(json.dumps({encoder: row}), file=sys.stderr)
+    out["query_onnx_vs_torch_wall"] = {
+        k: round(out["torch"]["queries"][k]["wall_s"] / max(out["onnx-int8"]["queries"][k]["wall_s"], 1e-9),
+                 2)
+        for k in cmds}
     out["targets"] = {"rerun_speedup_wall": ">= 20", "queries onnx-int8 wall_s": "<= 2"}
     return out
 
