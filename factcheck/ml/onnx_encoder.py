@@ -17,7 +17,9 @@ The export is made once, on first use, from the offline model and kept in the pe
 The manifest is written last (temp + ``os.replace``); a file whose size or sha256 differs from
 its manifest, or an older export format, is rebuilt. Dynamic quantisation of every MatMul loses
 too much (min cosine to fp32 0.88 on ClaimBuster sentences); nine sensitive MatMuls stay in fp32
-(``KEEP_FP32``), which brings it to 0.987 at nearly the same speed.
+(``KEEP_FP32``), which brings it to 0.987 at nearly the same speed. Dynamic quantisation scales
+activations per batch, so a text's vector varies slightly with the texts batched with it (cosine
+to the same text alone >= 0.98); the embedding cache keeps whichever was computed first.
 """
 
 from __future__ import annotations
