@@ -1,6 +1,21 @@
-"""Benchmark: extraction throughput, re-run speed-up, and FAISS search latency/recall.
+"""Benchmark: encoders (torch vs int8 ONNX) with their quality gate, extraction throughput,
+re-run and query commands as whole processes, and FAISS search latency/recall.
 
     python bench/ingest.py [--sentences 2000] [--sizes 100000 1000000] [--skip-search]
+    python bench/ingest.py --skip-search --skip-throughput --encoders --gate --processes
+
+0. ``--encoders``: in one run on the same sentences, interleaved: raw ``SentenceTransformer.encode``
+   in PyTorch (batch 16 and 64; the better one is the baseline), factcheck's torch encoder and
+   factcheck's onnx-int8 encoder (one forward pass giving embeddings + the scorer's hidden states),
+   and the whole extract pipeline with each encoder: sentences/s and ratio to raw encode
+   (target for the int8 pipeline: >= 1.3x raw).
+   ``--gate``: the quality gate, both encoders on the same texts: check-worthiness F1 (shipped
+   scorer, ClaimBuster sample), claim-matching MAP@5 (CheckThat! 2020 dev, dense retrieval over
+   the dev queries' verified claims plus random distractors) and evidence recall@10 (SciFact
+   claims, title + abstract of the cited documents plus distractors); each within 0.005 of torch.
+   ``--processes``: whole ``factcheck`` processes: first ``extract`` (torch and onnx-int8) vs the
+   re-run over the unchanged files (target >= 20x), and ``similar``, ``match TEXT`` and
+   ``suggest --text`` with each encoder (target <= 2 s with onnx-int8). Wall and CPU seconds.
 
 1. Raw ``model.encode`` sentences/s (batch 64, as the issue measured it) vs the whole ``extract``
    pipeline (split, embed, score, values, store, index) on the same sentences in the same run
@@ -49,7 +64,9 @@ def load_sentences(n: int) -> list[str]:
     return texts[:n]
 
 
-def _pipeline_run(sentences: list[str], model, root: Path) -> tuple[float, float, dict]:
+def _pipeline_run(
+    sentences: list[str], model, root: Path, encoder: str = "torch"
+) -> tuple[float, float, dict]:
     """One extract run on a fresh database, then the re-run: (seconds, re-run seconds, counts)."""
     from factcheck.config import Settings
     from factcheck.services.extract import extract_paths
@@ -62,7 +79,7 @@ def _pipeline_run(sentences: list[str], model, root: Path) -> tuple[float, float
         chunk = sentences[i : i + per_file]
         # one sentence per line: the splitter treats newlines as boundaries
         (folder / f"a{i // per_file:05d}.txt").write_text("\n".join(chunk) + "\n")
-    settings = Settings(db=str(root / "b.db"), index_dir=root / "idx")
+    settings = Settings(db=str(root / "b.db"), index_dir=root / "idx", encoder=encoder)
     ws = Workspace(settings)
     ws.scorer  # noqa: B018 - load weights outside the timed region, like the model
     ws.embedder._model = model
@@ -127,6 +144,237 @@ def throughput(n: int, repeats: int = 3) -> dict:
         "rerun_speedup": round(pipe_s / max(rerun_s, 1e-9), 1),
         "targets": {"pipeline_vs_raw": ">= 0.9", "rerun_speedup": ">= 20"},
     }
+
+
+def write_corpus(sentences: list[str], folder: Path, per_file: int = 20) -> None:
+    """The sentences as text files of `per_file` lines (one sentence per line)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(0, len(sentences), per_file):
+        (folder / f"a{i // per_file:05d}.txt").write_text("\n".join(sentences[i : i + per_file]) + "\n")
+
+
+def encoder_throughput(n: int, repeats: int = 2) -> dict:
+    """Raw PyTorch encode vs factcheck's torch and onnx-int8 encoders and extract pipelines, on the
+    same sentences, interleaved `repeats` times; best of each (this machine is shared and noisy)."""
+    from factcheck.config import Settings
+    from factcheck.ml.checkworthy import LAYERS
+    from factcheck.ml.embedder import Embedder, load_model
+
+    sentences = load_sentences(n)
+    st = load_model(None)
+    embedders = {
+        "torch": Embedder(None, encoder="torch"),
+        "onnx-int8": Embedder(None, encoder="onnx-int8", cache_dir=Settings().user_cache),
+    }
+    t0 = time.perf_counter()
+    for e in embedders.values():
+        e.encode_with_states(sentences[:32], LAYERS)  # warm-up (and the one-time ONNX export)
+    warm_s = time.perf_counter() - t0
+    runs: dict[str, list[float]] = {k: [] for k in (
+        "raw_torch_b16", "raw_torch_b64", "factcheck_torch", "factcheck_onnx-int8",
+        "pipeline_torch", "pipeline_onnx-int8")}
+    reruns: list[float] = []
+    counts: dict = {}
+    for _ in range(repeats):
+        for bs in (16, 64):
+            t0 = time.perf_counter()
+            st.encode(sentences, batch_size=bs, normalize_embeddings=True, show_progress_bar=False)
+            runs[f"raw_torch_b{bs}"].append(time.perf_counter() - t0)
+        for name, e in embedders.items():
+            t0 = time.perf_counter()
+            e.encode_with_states(sentences, LAYERS)
+            runs[f"factcheck_{name}"].append(time.perf_counter() - t0)
+            with tempfile.TemporaryDirectory() as tmp:
+                pipe_s, rerun_s, counts = _pipeline_run(sentences, e.model, Path(tmp), name)
+            runs[f"pipeline_{name}"].append(pipe_s)
+            reruns.append(rerun_s)
+        print({k: round(v[-1], 2) for k, v in runs.items()}, file=sys.stderr)
+    best = {k: min(v) for k, v in runs.items()}
+    raw = min(best["raw_torch_b16"], best["raw_torch_b64"])
+    rate = {k: round(len(sentences) / v, 1) for k, v in best.items()}
+    return {
+        "sentences": len(sentences),
+        "repeats": repeats,
+        "warmup_s_incl_onnx_export_if_missing": round(warm_s, 1),
+        "runs_s": {k: [round(x, 2) for x in v] for k, v in runs.items()},
+        "sentences_per_s": rate,
+        "ratio_to_raw_torch": {k: round(raw / v, 3) for k, v in best.items()},
+        "claims": counts.get("claims"),
+        "in_process_rerun_s": round(min(reruns), 3),
+        "targets": {"pipeline_onnx-int8 ratio_to_raw_torch": ">= 1.3"},
+    }
+
+
+def _cosine_topk(q: np.ndarray, d: np.ndarray, k: int) -> np.ndarray:
+    return np.argsort(-(q @ d.T), axis=1)[:, :k]
+
+
+def quality_gate(cb_n: int, ct_distractors: int, sf_queries: int, sf_distractors: int) -> dict:
+    """Check-worthiness F1, claim-matching MAP@5 and evidence recall@10 with each encoder."""
+    import csv
+
+    from factcheck.config import Settings
+    from factcheck.ml.checkworthy import CheckworthinessModel, best_threshold, f1_at
+    from factcheck.ml.embedder import Embedder
+    from factcheck.search.archive_match import clean_query
+
+    data = REPO.parent / "shared" / "data"
+    encoders = {
+        "torch": Embedder(None, encoder="torch"),
+        "onnx-int8": Embedder(None, encoder="onnx-int8", cache_dir=Settings().user_cache),
+    }
+    out: dict = {name: {} for name in encoders}
+    rng = random.Random(1)
+    scorer = CheckworthinessModel.load()
+    if SHARED.exists():
+        rows = json.loads(SHARED.read_text())
+        rng.shuffle(rows)
+        rows = rows[:cb_n]
+        texts, labels = [r["text"] for r in rows], np.array([int(r["label"]) for r in rows])
+        for name, e in encoders.items():
+            _, states = e.encode_with_states(texts, scorer.layers)
+            scores = scorer.score(texts, states)
+            out[name]["checkworthy_f1_at_default"] = round(f1_at(labels, scores, scorer.threshold)[2], 4)
+            out[name]["checkworthy_f1_best"] = round(best_threshold(labels, scores)[1], 4)
+        out["checkworthy_data"] = (f"ClaimBuster train.json, {len(texts)} random sentences (seed 1); "
+                                   f"the shipped scorer was trained on this file, so F1 is in-sample: "
+                                   f"it compares encoders, not the scorer")
+    ct = data / "checkthat2020_claim_retrieval"
+    if (ct / "verified_claims.docs.tsv").exists():
+        csv.field_size_limit(10_000_000)
+        with (ct / "verified_claims.docs.tsv").open(encoding="utf-8", newline="") as f:
+            docs = {r[0]: r[1] for r in list(csv.reader(f, delimiter="\t"))[1:] if len(r) >= 2}
+        with (ct / "dev" / "tweets.queries.tsv").open(encoding="utf-8", newline="") as f:
+            queries = {r[0]: r[1] for r in list(csv.reader(f, delimiter="\t"))[1:] if len(r) >= 2}
+        qrels: dict[str, set[str]] = {}
+        for line in (ct / "dev" / "tweet-vclaim-pairs.qrels").read_text().splitlines():
+            p = line.split()
+            if len(p) >= 4 and p[3] != "0":
+                qrels.setdefault(p[0], set()).add(p[2])
+        qids = [q for q in queries if q in qrels]
+        relevant = sorted({d for q in qids for d in qrels[q]})
+        others = sorted(set(docs) - set(relevant))
+        corpus = relevant + rng.sample(others, min(ct_distractors, len(others)))
+        for name, e in encoders.items():
+            dv = e.encode([docs[d] for d in corpus])
+            qv = e.encode([clean_query(queries[q]) for q in qids])
+            top = _cosine_topk(qv, dv, 5)
+            aps = []
+            for q, row in zip(qids, top):
+                hits, ap = 0, 0.0
+                for rank, j in enumerate(row, 1):
+                    if corpus[j] in qrels[q]:
+                        hits += 1
+                        ap += hits / rank
+                aps.append(ap / min(len(qrels[q]), 5))
+            out[name]["claim_matching_map5"] = round(float(np.mean(aps)), 4)
+        out["claim_matching_data"] = (f"CheckThat! 2020 task 2 dev, {len(qids)} queries; dense only, over "
+                                      f"their {len(relevant)} verified claims + "
+                                      f"{len(corpus) - len(relevant)} random others "
+                                      f"(not the full 10,375-claim archive)")
+    sf = data / "scifact"
+    if (sf / "corpus.jsonl").exists():
+        corpus_rows = {}
+        for line in (sf / "corpus.jsonl").read_text().splitlines():
+            r = json.loads(line)
+            corpus_rows[str(r["doc_id"])] = r["title"] + " " + " ".join(r["abstract"])
+        claims = {}
+        for line in (sf / "train_queries.tsv").read_text().splitlines()[1:]:
+            cid, _, text = line.partition("\t")
+            claims[cid] = text
+        cited: dict[str, set[str]] = {}
+        for line in (sf / "train_qrels.tsv").read_text().splitlines():
+            p = line.split("\t")
+            if len(p) >= 3 and p[2] in corpus_rows and p[0] in claims:
+                cited.setdefault(p[0], set()).add(p[2])
+        qids = sorted(cited, key=int)
+        qids = rng.sample(qids, min(sf_queries, len(qids)))
+        relevant = sorted({d for q in qids for d in cited[q]})
+        others = sorted(set(corpus_rows) - set(relevant))
+        corpus = relevant + rng.sample(others, min(sf_distractors, len(others)))
+        for name, e in encoders.items():
+            dv = e.encode([corpus_rows[d] for d in corpus])
+            qv = e.encode([claims[q] for q in qids])
+            top = _cosine_topk(qv, dv, 10)
+            rec = [len({corpus[j] for j in row} & cited[q]) / len(cited[q]) for q, row in zip(qids, top)]
+            out[name]["evidence_recall10"] = round(float(np.mean(rec)), 4)
+        out["evidence_data"] = (f"SciFact train claims, {len(qids)} random (seed 1); documents = title + "
+                                f"abstract (cut at 256 tokens) of their {len(relevant)} cited documents + "
+                                f"{len(corpus) - len(relevant)} random others (not the 5,183-doc corpus "
+                                f"nor factcheck's passage windows)")
+    diffs = {m: round(out["onnx-int8"][m] - out["torch"][m], 4) for m in out["torch"]}
+    out["onnx_minus_torch"] = diffs
+    out["gate"] = "pass" if diffs and all(abs(d) <= 0.005 for d in diffs.values()) else "fail"
+    out["gate_rule"] = "each metric within 0.005 of torch"
+    return out
+
+
+def _timed(cmd: list[str], env: dict, cwd: Path) -> dict:
+    """Run a command; wall and CPU (user + sys of the child) seconds, and its exit code."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode != 0:
+        print(f"{' '.join(cmd[3:])}: exit {proc.returncode}\n{proc.stderr[-2000:]}", file=sys.stderr)
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "exit": proc.returncode}
+
+
+def processes(n: int, repeats: int = 2, query_corpus: int = 200) -> dict:
+    """Whole `factcheck` processes: first extract of `n` sentences vs its re-run (onnx-int8), and
+    the query commands with each encoder (on a `query_corpus`-sentence database of their own: a
+    query's time is the process, the model and one search, not the corpus size)."""
+    from factcheck.config import Settings
+
+    sentences = load_sentences(n)
+    out: dict = {"sentences": len(sentences), "query_corpus_sentences": query_corpus}
+    base_env = {**os.environ, "PYTHONPATH": str(REPO), "FACTCHECK_CACHE_DIR": str(Settings().user_cache)}
+    cli = [sys.executable, "-m", "factcheck"]
+    query = "The unemployment rate is the lowest it has been in fifty years."
+    cmds = {"similar": ["similar", query], "match_text": ["match", query],
+            "suggest_text": ["suggest", "--text", query]}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_corpus(sentences, root / "articles")
+        write_corpus(sentences[:query_corpus], root / "small")
+        for encoder in ("onnx-int8", "torch"):
+            env = {**base_env, "FACTCHECK_ENCODER": encoder}
+            row: dict = {}
+            if encoder == "onnx-int8":
+                env_big = {**env, "FACTCHECK_DB": str(root / "big.db"),
+                           "FACTCHECK_INDEX_DIR": str(root / "idx-big")}
+                first = _timed(cli + ["extract", str(root / "articles")], env_big, root)
+                again = cli + ["extract", str(root / "articles")]
+                reruns = [_timed(again, env_big, root) for _ in range(repeats)]
+                rerun = min(reruns, key=lambda r: r["wall_s"])
+                row.update(first_extract=first, rerun_extract=rerun,
+                           rerun_speedup_wall=round(first["wall_s"] / max(rerun["wall_s"], 1e-9), 1),
+                           rerun_speedup_cpu=round(first["cpu_s"] / max(rerun["cpu_s"], 1e-9), 1))
+            env = {**env, "FACTCHECK_DB": str(root / f"{encoder}.db"),
+                   "FACTCHECK_INDEX_DIR": str(root / f"idx-{encoder}")}
+            _timed(cli + ["extract", str(root / "small")], env, root)
+            # an archive and sources, so that `match` and `suggest` have something to embed against
+            _timed(cli + ["archive", "import", str(REPO / "sample_data" / "archive" / "past_checks.csv")],
+                   env, root)
+            _timed(cli + ["sources", "add", str(REPO / "sample_data" / "sources")], env, root)
+            q: dict = {}
+            for name, args in cmds.items():
+                tries = [_timed(cli + args, env, root) for _ in range(repeats)]
+                q[name] = min(tries, key=lambda r: r["wall_s"])
+            row["queries"] = q
+            out[encoder] = row
+            print(json.dumps({encoder: row}), file=sys.stderr)
+    out["query_onnx_vs_torch_wall"] = {
+        k: round(out["torch"]["queries"][k]["wall_s"] / max(out["onnx-int8"]["queries"][k]["wall_s"], 1e-9),
+                 2)
+        for k in cmds}
+    out["targets"] = {"rerun_speedup_wall": ">= 20", "queries onnx-int8 wall_s": "<= 2"}
+    return out
 
 
 def clustered(n: int, dim: int, rng: np.random.Generator, centers: np.ndarray) -> np.ndarray:
@@ -196,6 +444,13 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     ap.add_argument("--skip-search", action="store_true")
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--encoders", action="store_true", help="torch vs onnx-int8 throughput")
+    ap.add_argument("--encoder-sentences", type=int, default=2000)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--gate", action="store_true", help="the int8 encoder's quality gate")
+    ap.add_argument("--gate-sizes", type=int, nargs=4, default=[2000, 2000, 150, 400],
+                    metavar=("CLAIMBUSTER", "CT_DISTRACTORS", "SF_QUERIES", "SF_DISTRACTORS"))
+    ap.add_argument("--processes", action="store_true", help="whole-process re-run and queries")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
@@ -208,6 +463,15 @@ def main() -> None:
     if not args.skip_throughput:
         result["throughput"] = throughput(args.sentences)
         print(json.dumps(result["throughput"], indent=2), file=sys.stderr)
+    if args.encoders:
+        result["encoders"] = encoder_throughput(args.encoder_sentences, args.repeats)
+        print(json.dumps(result["encoders"], indent=2), file=sys.stderr)
+    if args.gate:
+        result["quality_gate"] = quality_gate(*args.gate_sizes)
+        print(json.dumps(result["quality_gate"], indent=2), file=sys.stderr)
+    if args.processes:
+        result["processes"] = processes(args.sentences, args.repeats)
+        print(json.dumps(result["processes"], indent=2), file=sys.stderr)
     if not args.skip_search:
         from factcheck.search.faiss_index import HNSW_THRESHOLD
 
@@ -229,6 +493,9 @@ def main() -> None:
             f"{r['recall_at_10']} |"
             for r in old["search"]
         ]
+    for key in ("encoders", "quality_gate", "processes"):
+        if key in old:
+            lines += ["", f"## {key}", "", "```json", json.dumps(old[key], indent=2), "```"]
     (RESULTS / "ingest.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {path}")
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -23,9 +23,30 @@ from factcheck.config import Settings
 from factcheck.db.store import Store, index_kinds, index_source
 from factcheck.errors import IndexStaleError
 from factcheck.ml.embedder import Embedder, canonical_model_name
-from factcheck.search.faiss_index import HNSW_THRESHOLD, VectorIndex, fingerprint
+
+if TYPE_CHECKING:
+    from factcheck.search.faiss_index import VectorIndex
 
 log = logging.getLogger(__name__)
+
+
+def _fidx() -> Any:
+    """factcheck.search.faiss_index, imported on first use: a command that touches no index
+    (a re-run of extract over stored articles) never imports faiss."""
+    from factcheck.search import faiss_index
+
+    return faiss_index
+
+
+def fingerprint(rows: list[tuple[int, str]]) -> str:
+    """:func:`factcheck.search.faiss_index.fingerprint` (imported lazily)."""
+    return _fidx().fingerprint(rows)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HNSW_THRESHOLD":  # lazy, like faiss itself (tests and benches may set it here)
+        return _fidx().HNSW_THRESHOLD
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Texts per model call when scoring: each call sorts its texts by length (little padding) and
 # holds their pooled hidden states, 4096 x 5 layers x 384 floats = 31 MB.
@@ -48,7 +69,8 @@ class Workspace:
         self.settings = settings or Settings()
         self.store = store or Store(self.settings.url)
         self.embedder = embedder or Embedder(
-            self.settings.model, self.store, batch_size=self.settings.batch_size
+            self.settings.model, self.store, batch_size=self.settings.batch_size,
+            encoder=self.settings.encoder, cache_dir=self.settings.user_cache,
         )
         self._indexes: dict[str, tuple[str, VectorIndex]] = {}
         self._marks: dict[str, tuple[str, float]] = {}  # kind -> (watermark, when it was read)
@@ -66,6 +88,11 @@ class Workspace:
     def model_name(self) -> str:
         """Canonical embedding model name."""
         return self.embedder.model_name
+
+    @property
+    def encoder(self) -> str:
+        """What runs the embedding model: ``torch`` or ``onnx-int8``."""
+        return self.embedder.encoder
 
     @property
     def scorer(self) -> Any:
@@ -129,8 +156,10 @@ class Workspace:
             return self.embedder
         if self._scoring_embedder is None:
             log.info("scoring check-worthiness with %s (the indexes use %s)", name, self.model_name)
+            own_loader = self.embedder._loader if self.embedder.encoder == "torch" else None
             self._scoring_embedder = Embedder(
-                name, None, batch_size=self.embedder.batch_size, loader=self.embedder._loader
+                name, None, batch_size=self.embedder.batch_size, loader=own_loader,
+                encoder=self.embedder.encoder, cache_dir=self.settings.user_cache,
             )
         return self._scoring_embedder
 
@@ -212,8 +241,9 @@ class Workspace:
             if known and rows:
                 computed = iter(vecs)
                 vecs = np.vstack([known[i] if i in known else next(computed) for i, _ in rows])
-            idx = VectorIndex.build(
-                self.index_dir, kind, self.model_name, [i for i, _ in rows], vecs, fingerprint(rows)
+            idx = _fidx().VectorIndex.build(
+                self.index_dir, kind, self.model_name, [i for i, _ in rows], vecs, fingerprint(rows),
+                encoder=self.encoder,
             )
             if not rows:
                 idx.dimension = 0
@@ -245,7 +275,7 @@ class Workspace:
             rows = self.store.index_rows(kind)
             fp = fingerprint(rows)
             try:
-                idx: VectorIndex | None = VectorIndex.load(self.index_dir, kind)
+                idx: VectorIndex | None = _fidx().VectorIndex.load(self.index_dir, kind)
             except IndexStaleError as e:
                 first_build = building and not (self.index_dir / kind).exists()
                 if rows:
@@ -253,10 +283,11 @@ class Workspace:
                         "%s; rebuilding it from the database", str(e).split(":", 1)[0]
                     )
                 idx = None
-            if idx is not None and idx.model != self.model_name:
-                log.warning("index %r was built with model %r; rebuilding it with %r",
-                            kind, idx.model, self.model_name)
-            if idx is not None and idx.model == self.model_name:
+            same = idx is not None and (idx.model, idx.encoder) == (self.model_name, self.encoder)
+            if idx is not None and not same:
+                log.warning("index %r was built with model %r (%s encoder); rebuilding it with %r (%s)",
+                            kind, idx.model, idx.encoder, self.model_name, self.encoder)
+            if idx is not None and same:
                 if idx.fingerprint == fp:
                     self._indexes[kind] = (mark, idx)
                     return idx, "ok"
@@ -279,7 +310,8 @@ class Workspace:
         have = set(idx.ids().tolist())
         db_ids = {i for i, _ in rows}
         gone = have - db_ids
-        if idx.kind == "flat" and len(rows) > HNSW_THRESHOLD:
+        threshold = globals().get("HNSW_THRESHOLD") or _fidx().HNSW_THRESHOLD
+        if idx.kind == "flat" and len(rows) > threshold:
             return False
         before = [r for r in rows if r[0] in have]
         if gone:
@@ -323,8 +355,8 @@ class Workspace:
                 mark = self._read_mark(kind)
                 rows = self.store.index_rows(kind)
                 try:
-                    idx = VectorIndex.load(self.index_dir, kind)
-                    problem = idx.check(self.model_name, None, fingerprint(rows))
+                    idx = _fidx().VectorIndex.load(self.index_dir, kind)
+                    problem = idx.check(self.model_name, None, fingerprint(rows), self.encoder)
                 except IndexStaleError as e:
                     problem = str(e)
                 if problem is None:
@@ -346,25 +378,26 @@ class Workspace:
                 return cached[1]
             if repair:
                 return self.sync_index(kind)
-            idx = VectorIndex.load(self.index_dir, kind)
-            problem = idx.check(self.model_name, None, fingerprint(self.store.index_rows(kind)))
+            idx = _fidx().VectorIndex.load(self.index_dir, kind)
+            problem = idx.check(self.model_name, None, fingerprint(self.store.index_rows(kind)), self.encoder)
             if problem:
                 raise IndexStaleError(problem)
             self._indexes[kind] = (mark, idx)
             return idx
 
     def index_status(self) -> list[dict[str, Any]]:
-        """One row per index: name, count, kind, model, and ok or what is wrong."""
+        """One row per index: name, count, kind, model, encoder (what built it), and ok or what is
+        wrong (an index built by another encoder than the configured one is reported stale)."""
         out = []
         for kind in index_kinds():
             rows = self.store.index_rows(kind)
             row: dict[str, Any] = {"index": kind, "rows": len(rows)}
             try:
-                idx = VectorIndex.load(self.index_dir, kind)
-                row.update(count=idx.count, kind=idx.kind, model=idx.model)
-                row["problem"] = idx.check(self.model_name, None, fingerprint(rows))
+                idx = _fidx().VectorIndex.load(self.index_dir, kind)
+                row.update(count=idx.count, kind=idx.kind, model=idx.model, encoder=idx.encoder)
+                row["problem"] = idx.check(self.model_name, None, fingerprint(rows), self.encoder)
             except IndexStaleError as e:
-                row.update(count=0, kind=None, model=None, problem=str(e))
+                row.update(count=0, kind=None, model=None, encoder=None, problem=str(e))
             if row["problem"] and not rows and row.get("count", 0) == 0:
                 row["problem"] = None if "missing" in str(row["problem"]) else row["problem"]
             row["ok"] = row["problem"] is None

@@ -9,6 +9,10 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The suite's model stand-ins (fake_model, st_model, patched load_model) are SentenceTransformer-like:
+# torch-encoder tests. The onnx-int8 encoder (the product default) is tested by name in
+# tests/ml/test_onnx_encoder.py, tests/test_workspace_encoder.py and tests/services/test_extract_rerun.py.
+os.environ.setdefault("FACTCHECK_ENCODER", "torch")
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLE = REPO / "sample_data" / "articles" / "npr_anthropic_ban.txt"

@@ -35,6 +35,8 @@ def main_options(
                                    help="Folder of the FAISS indexes [default: ./indexes]."),
     model: str = typer.Option(None, "--model", envvar="FACTCHECK_MODEL",
                               help="sentence-transformers model name or path."),
+    encoder: str = typer.Option(None, "--encoder", envvar="FACTCHECK_ENCODER",
+                                help="What runs the model: torch or onnx-int8 (see README)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
     allow_private_hosts: bool = typer.Option(
         False, "--allow-private-hosts",
@@ -45,7 +47,7 @@ def main_options(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    overrides = {k: v for k, v in {"db": db, "index_dir": index_dir, "model": model,
+    overrides = {k: v for k, v in {"db": db, "index_dir": index_dir, "model": model, "encoder": encoder,
                                    "allow_private_hosts": allow_private_hosts}.items() if v}
     with errors():
         try:

