@@ -57,10 +57,11 @@ class DatabaseSink:
                 todo.append((i, from_record(row)))
         if todo:
             models = {row.get("model") for row in rows if row.get("model")}
-            model = self.ws.model_name if models <= {self.ws.model_name} else None
+            key = self.ws.embedder.cache_key  # model, and encoder unless torch
+            model = key if models <= {key} else None
             if model is None:
                 raise ConfigError(f"vectors were made with {sorted(models)}, but this database's "
-                                  f"indexes use {self.ws.model_name}; set --model to match")
+                                  f"indexes use {key}; set --model / --encoder to match")
             saved = save_batch(self.ws.store, [Batch(ex.article, ex.sentences, ex.claims, ex.vectors)
                                                for _, ex in todo], model=model)
             for (i, ex), claims in zip(todo, saved):

@@ -100,6 +100,8 @@ def _arrow_type(annotation: Any, skip: Sequence[str] = ()) -> pa.DataType:
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if float in args:  # int | float: a number as float64 (the model makes whole ones ints again)
+            return _arrow_type(float)
         return _arrow_type(args[0])
     if origin is list:
         return pa.list_(_arrow_type(typing.get_args(annotation)[0]))

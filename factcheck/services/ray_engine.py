@@ -182,14 +182,14 @@ class ExtractActor:
         from factcheck.db.store import Store
         from factcheck.ml.embedder import Embedder
 
-        if threads:
+        cfg = Settings(**settings)
+        if threads and cfg.encoder == "torch":
             import torch
 
             torch.set_num_threads(threads)
-        cfg = Settings(**settings)
         # no database here: nothing is read from or written to one (a private in-memory store)
-        self.ws = workspace(cfg, store=Store("sqlite://"),
-                            embedder=Embedder(cfg.model, None, batch_size=cfg.batch_size))
+        self.ws = workspace(cfg, store=Store("sqlite://"), embedder=Embedder(
+            cfg.model, None, batch_size=cfg.batch_size, encoder=cfg.encoder, cache_dir=cfg.user_cache))
         self.threshold = threshold
         self.schema = arrow_schema()
 
@@ -215,7 +215,7 @@ class ExtractActor:
                     for _, d in todo]
         for (i, _), ex in zip(todo, done):
             records[i] = (error_record(ex.origin, ex.error) if ex.error
-                          else to_record(ex, self.ws.model_name))
+                          else to_record(ex, self.ws.embedder.cache_key))
         return pa.Table.from_pylist(records, schema=self.schema)
 
 
@@ -271,7 +271,9 @@ def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: flo
     threads = opts.threads or (max(1, (os.cpu_count() or 1) // workers) if local else max(1, int(cpus)))
     return ds.map_batches(
         ExtractActor,
-        fn_constructor_kwargs={"workspace": type(ws), "settings": ws.settings.model_dump(mode="json"),
+        fn_constructor_kwargs={"workspace": type(ws),
+                               "settings": {**ws.settings.model_dump(mode="json"),
+                                            "encoder": ws.embedder.encoder},
                                "threshold": threshold, "threads": threads},
         batch_size=opts.docs_per_batch, batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=cpus,
@@ -316,14 +318,18 @@ def extract_with_ray(
 class EmbedActor:
     """Ray actor: loads the embedding model once, then embeds batches of texts."""
 
-    def __init__(self, model: str, batch_size: int, threads: int | None) -> None:
+    def __init__(self, model: str, batch_size: int, threads: int | None, encoder: str,
+                 cache_dir: str | None) -> None:
+        from pathlib import Path
+
         from factcheck.ml.embedder import Embedder
 
-        if threads:
+        if threads and encoder == "torch":
             import torch
 
             torch.set_num_threads(threads)
-        self.embedder = Embedder(model, None, batch_size=batch_size)
+        self.embedder = Embedder(model, None, batch_size=batch_size, encoder=encoder,
+                                 cache_dir=Path(cache_dir) if cache_dir else None)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         import pyarrow as pa
@@ -353,7 +359,8 @@ def embed_with_ray(ws: Workspace, texts: dict[str, str], opts: RayOptions) -> in
         ds = ray.data.from_arrow(table).map_batches(
             EmbedActor,
             fn_constructor_kwargs={"model": ws.model_name, "batch_size": ws.settings.batch_size,
-                                   "threads": threads},
+                                   "threads": threads, "encoder": ws.embedder.encoder,
+                                   "cache_dir": str(ws.settings.user_cache)},
             batch_size=512, batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
             num_cpus=cpus,
         )
@@ -361,7 +368,7 @@ def embed_with_ray(ws: Workspace, texts: dict[str, str], opts: RayOptions) -> in
         for batch in ds.iter_batches(batch_size=4096, batch_format="pyarrow"):
             vectors = {h: np.asarray(v, dtype=np.float32)
                        for h, v in zip(batch.column("hash").to_pylist(), batch.column("vector").to_pylist())}
-            ws.store.cache_vectors(ws.model_name, vectors)
+            ws.store.cache_vectors(ws.embedder.cache_key, vectors)
             done += len(vectors)
     return done
 
@@ -384,7 +391,7 @@ def add_sources_with_ray(
     report = add_sources(ws, paths, on_result=on_result, allow_private=allow_private, sync=False)
     rows = ws.store.index_rows("passages")
     by_hash = {text_hash(t): t for _, t in rows}
-    cached = ws.store.cached_vectors(ws.model_name, list(by_hash))
+    cached = ws.store.cached_vectors(ws.embedder.cache_key, list(by_hash))
     missing = {h: t for h, t in by_hash.items() if h not in cached}
     n = embed_with_ray(ws, missing, options or RayOptions())
     log.info("embedded %d passages on Ray", n)

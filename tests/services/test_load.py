@@ -22,7 +22,7 @@ def _docs(sample_text: str) -> list[Document]:
 
 def _table(ws, docs) -> pa.Table:
     done = compute_documents(ws, docs, ws.min_score(None))
-    return pa.Table.from_pylist([to_record(ex, ws.model_name) for ex in done], schema=arrow_schema())
+    return pa.Table.from_pylist([to_record(ex, ws.embedder.cache_key) for ex in done], schema=arrow_schema())
 
 
 def test_records_round_trip(fake_ws, sample_text):

@@ -37,7 +37,7 @@ def _claims(ws):
 
 def _vectors(ws):
     claims = ws.store.list_claims(include_dismissed=True)
-    found = ws.store.cached_vectors(ws.model_name, [text_hash(c.text) for c in claims])
+    found = ws.store.cached_vectors(ws.embedder.cache_key, [text_hash(c.text) for c in claims])
     return {c.text: found[text_hash(c.text)] for c in claims}
 
 
@@ -116,6 +116,6 @@ def test_sources_add_on_ray_fills_the_cache_then_the_index(ray_cluster, real_ws,
     status = {s["index"]: s for s in real_ws.index_status()}
     assert status["passages"]["ok"] and status["passages"]["count"] == len(rows)
     texts = [t for _, t in rows]
-    cached = real_ws.store.cached_vectors(real_ws.model_name, [text_hash(t) for t in texts])
+    cached = real_ws.store.cached_vectors(real_ws.embedder.cache_key, [text_hash(t) for t in texts])
     here = real_ws.embedder.encode(texts)
     assert max(float(np.abs(cached[text_hash(t)] - v).max()) for t, v in zip(texts, here)) <= 1e-5
