@@ -30,8 +30,11 @@ def index_check(
             table.add_column(col, overflow="fold")
         for r in rows:
             table.add_row(r["index"], str(r["rows"]), str(r.get("count", 0)), str(r.get("kind")),
-                          str(r.get("model")), str(r.get("encoder")), "ok" if r["ok"] else r["problem"])
+                          str(r.get("model")), str(r.get("encoder")), "ok" if r["ok"] else "stale")
         out.print(table)
+        for r in rows:  # the fix in full, never folded into a narrow column
+            if not r["ok"]:
+                out.print(f"{r['index']}: {r['problem']}", soft_wrap=True, highlight=False)
     if not all(r["ok"] for r in rows):
         raise typer.Exit(1)
 
