@@ -9,7 +9,7 @@ import streamlit as st
 
 from factcheck.errors import FactcheckError
 from factcheck.services.auth import Actor
-from factcheck.ui import identity, resources
+from factcheck.ui import hotkeys, identity, resources
 from factcheck.ui.safe_html import CSS, md
 from factcheck.workspace import Workspace
 
@@ -37,6 +37,7 @@ def setup() -> tuple[Workspace, Actor]:
         st.warning("Some of the sample data could not be prepared:\n\n"
                    + "\n".join(f"- {md(p)}" for p in problems[:10]), icon=":material/warning:")
     identity.sidebar()
+    hotkeys.sidebar()
     reviewer = identity.current_identity()
     show_flash()
     return ws, reviewer

@@ -161,10 +161,15 @@ def _set_status(ws, claim_id: int, status: str, expect_version: int, reviewer: A
 
 def _link(ws, claim_id: int, passage_id: int, reviewer: Actor, prefix: str) -> None:
     state = st.session_state
-    stance = state.get(evidence.link_key(prefix, "stance", claim_id, passage_id)) or "supports"
+    stance = state.get(evidence.link_key(prefix, "stance", claim_id, passage_id))
+    if stance not in evidence.STANCES:  # nothing is preselected: never link a stance nobody chose
+        flash("Choose supports, refutes or context before linking.", "warning")
+        return
     note = (state.get(evidence.link_key(prefix, "note", claim_id, passage_id)) or "").strip() or None
-    components.action(rv.link_evidence, ws, claim_id, passage_id, stance, reviewer, note,
-                      ok=f"Linked passage {passage_id} ({STANCE_LABELS.get(stance, stance)}).")
+    done = components.action(rv.link_evidence, ws, claim_id, passage_id, stance, reviewer, note,
+                             ok=f"Linked passage {passage_id} ({STANCE_LABELS.get(stance, stance)}).")
+    if done is not None:
+        state.pop(f"review_hotcard_{claim_id}", None)  # the keyboard moves on to the next unlinked card
 
 
 def _unlink(ws, claim_id: int, passage_id: int, reviewer: Actor) -> None:
