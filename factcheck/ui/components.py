@@ -9,7 +9,7 @@ import streamlit as st
 
 from factcheck.errors import FactcheckError
 from factcheck.services.auth import Actor
-from factcheck.ui import hotkeys, identity, resources
+from factcheck.ui import identity, resources
 from factcheck.ui.safe_html import CSS, md
 from factcheck.workspace import Workspace
 
@@ -27,7 +27,7 @@ _FLASH = "fc_flash"
 
 def setup() -> tuple[Workspace, Actor]:
     """Every page starts here: workspace, first-start bootstrap, the actor (who is signed in, or
-    the solo reviewer), pending messages."""
+    the solo reviewer), pending messages. The sidebar identity box is made by app.py."""
     st.html(CSS)
     ws = resources.workspace()
     resources.ensure_ready(ws)
@@ -36,8 +36,6 @@ def setup() -> tuple[Workspace, Actor]:
         st.session_state["fc_startup_errors_shown"] = True
         st.warning("Some of the sample data could not be prepared:\n\n"
                    + "\n".join(f"- {md(p)}" for p in problems[:10]), icon=":material/warning:")
-    identity.sidebar()
-    hotkeys.sidebar()
     reviewer = identity.current_identity()
     show_flash()
     return ws, reviewer
