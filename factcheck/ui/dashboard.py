@@ -76,7 +76,7 @@ def render() -> None:
     if per_article.empty:
         st.info("No verdicts yet. Review a claim and its verdict shows up here.")
     else:
-        st.altair_chart(verdict_chart(per_article, ws.settings.verdict_scale()), use_container_width=True)
+        st.altair_chart(verdict_chart(per_article, ws.settings.verdict_scale()), width="stretch")
         with st.expander("As a table"):
             wide = per_article.pivot_table(index="article", columns="verdict", values="claims",
                                            aggfunc="sum", fill_value=0)
