@@ -23,7 +23,7 @@ from factcheck.services.links import as_fetched, evidence_from_link, is_url
 from factcheck.ui import evidence_cache as cache
 from factcheck.ui import resources
 from factcheck.ui.hotkeys import HOT_CARD
-from factcheck.ui.safe_html import block, chips, esc, highlight, link, md
+from factcheck.ui.safe_html import block, chips, esc, highlight, link, md, passage_html
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,10 @@ STANCES = [s.value for s in Stance]
 STANCE_LABELS = {"supports": "Supports", "refutes": "Refutes", "context": "Context"}
 STANCE_CLASS = {"supports": "match", "refutes": "conflict"}
 NEGATIVE = ("false", "mostly false", "pants on fire", "incorrect", "misleading")
+# Earlier fact-checks scoring below this are not shown (the re-ranker's probability of "same
+# claim"): the max-F1 threshold on the CheckThat! 2020 claim-retrieval dev split, from
+# `python bench/match_threshold.py` (bench/results/match_threshold.json).
+MATCH_MIN_SCORE = 0.5
 
 
 def link_key(prefix: str, what: str, claim_id: int, passage_id: int) -> str:
@@ -118,7 +122,7 @@ def _suggestion_card(ws, claim: Claim, sugg: Any, reviewer: Actor, prefix: str, 
         if pid in linked:
             extra += f" · linked: {linked[pid].stance.value}"
         st.html(_source_line(sugg.source_title, sugg.source_url, sugg.source_id, extra))
-        st.html(block(highlight(sugg.text, _value_spans(sugg), offset=sugg.start)))
+        st.html(block(passage_html(sugg.text, _value_spans(sugg), offset=sugg.start)))
         if sugg.value_matches or sugg.value_conflicts:
             st.html(_value_chips(sugg))
         _link_form(ws, claim, pid, reviewer, prefix, linked.get(pid), link_cb)
@@ -150,7 +154,7 @@ def _linked(ws, claim: Claim, reviewer: Actor, links: list[Any], unlink_cb: Call
                 by = f"{as_fetched(fetched[p.source_id])} · {by}"
             head += _source_line(src.get("title"), src.get("url"), p.source_id, by)
             c1.html(head)
-            c1.html(block(highlight(p.text, [])))
+            c1.html(block(passage_html(p.text)))
             if lk.note:
                 c1.caption("Note: " + md(lk.note))
             c2.button("Unlink", key=f"review_unlink_{lk.passage_id}_{cid}", icon=":material/link_off:",
@@ -349,7 +353,7 @@ def from_link(ws, claim: Claim, reviewer: Actor) -> None:
         extra = " · ".join(x for x in (as_fetched(when), result["note"], f"passage {pid}") if x)
         with st.container(border=True):
             st.html(_source_line(result.get("title"), result.get("source_url"), passage.source_id, extra))
-            st.html(block(highlight(passage.text, [])))
+            st.html(block(passage_html(passage.text)))
             k_stance = _fl_key(f"stance_{pid}", cid)
             stance = st.radio("Stance", STANCES, index=None, format_func=STANCE_LABELS.get,
                               horizontal=True, key=k_stance)
@@ -372,8 +376,9 @@ def matches(ws, claim: Claim, *, reuse_cb: Callable[..., None]) -> None:
     except FactcheckError as e:
         st.caption("Matching unavailable: " + md(e))
         return
+    found = [m for m in found if m.score >= MATCH_MIN_SCORE]
     if not found:
-        st.caption("No earlier fact-check matches this claim.")
+        st.caption("No earlier fact-check found.")
         return
     scale = ws.settings.verdict_scale()
     by_fold = {s.casefold(): s for s in scale}

@@ -14,7 +14,7 @@ from factcheck.services import sources as fc_sources
 from factcheck.services.links import as_fetched, fetch_links, is_url
 from factcheck.ui import components, resources
 from factcheck.ui.components import flash
-from factcheck.ui.safe_html import block, esc, highlight, link, safe_url
+from factcheck.ui.safe_html import block, esc, link, passage_html, safe_url
 
 UPLOAD_TYPES = ["txt", "md", "html", "htm", "pdf"]
 
@@ -142,7 +142,7 @@ def _browse(ws) -> None:
                 f"{' · ' + esc(src.publisher) if src.publisher else ''}{esc(fetched)}</div>")
     with st.container(height=420):
         for p in fc_sources.source_passages(ws, sid):
-            st.html(f'<span class="fc-muted">passage {p.id}</span>{block(highlight(p.text, []))}')
+            st.html(f'<span class="fc-muted">passage {p.id}</span>{block(passage_html(p.text))}')
 
 
 def render() -> None:

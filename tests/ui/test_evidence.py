@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from factcheck.ui.hotkeys import SCRIPT
@@ -39,3 +41,35 @@ def test_no_stance_is_preselected_and_link_waits_for_one(app, db):
     # the linked card shows its stance and offers "Update link"
     assert at.button(key=f"review_sg_link_{pids[1]}_{cid}").label == "Update link"
     assert at.radio(key=f"review_sg_stance_{pids[1]}_{cid}").value == "refutes"
+
+
+@pytest.mark.slow
+def test_markdown_sources_without_markup_and_demo_notice_in_the_metadata(app, db):
+    cid = claim_with(db, "$380 billion")
+    at = app("review", claim=cid)
+    html = htmls(at)
+    assert "Funding brief" in html or "Anthropic" in html
+    assert "Synthetic demo source" not in html  # not in any passage shown
+    assert "<!--" not in html and "&lt;!--" not in html
+    assert not re.search(r"(^|<br>|>)#+ ", html)  # no heading markers
+    assert "synthetic demo source, not a real article" in html  # the notice is in the card's metadata
+
+
+@pytest.mark.slow
+def test_earlier_fact_checks_only_above_the_learned_threshold(app, db, ws):
+    from factcheck.search.archive_match import match
+    from factcheck.ui.evidence import MATCH_MIN_SCORE
+
+    shown_any = False
+    for needle in ("$380 billion", "$200 million", "six-month"):
+        cid = claim_with(db, needle)
+        found = match(ws, cid, k=5)
+        at = app("review", claim=cid)
+        shown = [float(x) for x in re.findall(r"similarity (\d\.\d\d)", htmls(at))]
+        assert all(s >= MATCH_MIN_SCORE - 0.005 for s in shown), shown
+        assert len(shown) == sum(m.score >= MATCH_MIN_SCORE for m in found)
+        if not shown:
+            assert "No earlier fact-check found." in texts(at)
+        shown_any = shown_any or bool(shown)
+        assert any(m.score < MATCH_MIN_SCORE for m in found) or shown  # low matches exist and are hidden
+    assert shown_any, "the sample archive's valuation check should still be shown"
