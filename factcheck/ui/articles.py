@@ -40,9 +40,11 @@ def _extract(ws, docs: list[Document | InputError]) -> None:
             continue
         name = res.title or res.article_id
         if res.skipped:
-            flash(f"“{name}” is already stored ({len(res.claims)} claims); nothing was added.", "warning")
+            flash(f"“{name}” is already stored ({components.plural(len(res.claims), 'claim')}); "
+                  "nothing was added.", "warning")
         else:
-            flash(f"Extracted “{name}”: {res.sentences} sentences, {len(res.claims)} claims.")
+            flash(f"Extracted “{name}”: {components.plural(res.sentences, 'sentence')}, "
+                  f"{components.plural(len(res.claims), 'claim')}.")
     bar.empty()
 
 
@@ -73,6 +75,9 @@ def _add_article(ws) -> None:
                      icon=":material/auto_awesome:"):
             docs: list[Document | InputError] = []
             for f in files or []:
+                warn = components.encoding_warning(f.name, f.getvalue())
+                if warn:
+                    flash(warn, "warning")
                 docs.extend(read_upload(f.name, f.getvalue(), max_bytes=ws.settings.max_bytes))
             _extract(ws, docs)
             st.rerun()
@@ -128,7 +133,8 @@ def _browse(ws) -> None:
     fetched = f" · as fetched on {article.fetched_at:%Y-%m-%d %H:%M} UTC" if article.fetched_at else ""
     st.html(
         f'<div class="fc-muted">{link(article.url, article.url or article.id)}{esc(fetched)} · '
-        f"{len(claims)} claims · {queries.sentence_count(ws, aid)} sentences</div>")
+        f"{components.plural(len(claims), 'claim')} · "
+        f"{components.plural(queries.sentence_count(ws, aid), 'sentence')}</div>")
     left, right = st.columns([3, 2], gap="large")
     with left:
         spans = [(c.start, c.end, "fc-claim") for c in claims]

@@ -61,7 +61,7 @@ def _filters(ws) -> queries.QueueFilter:
 def _progress(ws) -> None:
     prog = queries.article_progress(ws)
     total, done = int(prog["claims"].sum()), int(prog["done"].sum())
-    st.progress(done / total if total else 0.0, text=f"{done} of {total} claims done")
+    st.progress(done / total if total else 0.0, text=f"{done} of {components.plural(total, 'claim')} done")
     with st.expander(f"Progress by article ({len(prog)})", expanded=len(prog) <= 6):
         st.dataframe(
             prog[["article", "claims", "done", "progress"]],
@@ -92,7 +92,7 @@ def render() -> None:
     order = [int(i) for i in df["claim_id"]]
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     left.caption(
-        f"{len(df):,} claims, most check-worthy first"
+        f"{components.plural(len(df), 'claim')}, most check-worthy first"
         + (f" (first {MAX_ROWS:,} shown)" if len(df) > MAX_ROWS else "")
         + ". Click a row to review it; next/previous on the review page follow this list."
     )

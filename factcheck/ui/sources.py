@@ -32,7 +32,8 @@ def _add(ws, docs: list[Document | InputError]) -> None:
         name = res.title or res.url or res.source_id or res.origin
         if res.status == "added":
             version = f" ({res.message})" if res.message else ""
-            flash(f"Added “{name}”{version}: {res.passages} passages, indexed and ready for suggestions.")
+            flash(f"Added “{name}”{version}: {components.plural(res.passages, 'passage')}, indexed and ready "
+                  "for suggestions.")
         elif res.status == "skipped":
             flash(f"“{name}” was already stored ({res.message}); nothing was added.", "warning")
         else:
@@ -78,6 +79,9 @@ def _add_source(ws) -> None:
                 return
             docs: list[Document | InputError] = []
             for f in files or []:
+                warn = components.encoding_warning(f.name, f.getvalue())
+                if warn:
+                    flash(warn, "warning")
                 for doc in read_upload(f.name, f.getvalue(), max_bytes=ws.settings.max_bytes):
                     if isinstance(doc, Document):
                         doc.title = title or doc.title

@@ -73,3 +73,13 @@ def test_earlier_fact_checks_only_above_the_learned_threshold(app, db, ws):
         shown_any = shown_any or bool(shown)
         assert any(m.score < MATCH_MIN_SCORE for m in found) or shown  # low matches exist and are hidden
     assert shown_any, "the sample archive's valuation check should still be shown"
+
+
+def test_update_link_label_has_room():
+    # "Update link" was cut to "Update li…" in a [3, 1] column: the button's column is now a third
+    import inspect
+
+    from factcheck.ui import evidence
+
+    src = inspect.getsource(evidence._link_form)
+    assert 'st.columns([2, 1], vertical_alignment="bottom")' in src and '"Update link"' in src
