@@ -22,7 +22,8 @@ def test_plural_and_encoding_warning():
 @pytest.mark.slow
 def test_upload_of_a_non_utf8_article_warns_and_counts_in_the_singular(app, db):
     at = app("articles")
-    data = "Le maire a déclaré que le budget de la ville atteint 42 millions d’euros en 2024.".encode("cp1252")
+    text = "Le maire a déclaré que le budget de la ville atteint 42 millions d’euros en 2024."
+    data = text.encode("cp1252")
     at.file_uploader(key="articles_upload_files").upload("budget.txt", data, "text/plain")
     ok(at.run())
     at.button(key="articles_upload_go").click()
