@@ -152,6 +152,24 @@ def _browse(ws) -> None:
                     components.open_claim(int(c.id), order)  # type: ignore[arg-type]
         with st.expander("Add a claim the extractor missed"):
             add_claim_form(ws, aid, components.identity.current_identity(), key=f"articles_add_{aid}")
+        _assign_article(ws, aid)
+
+
+def _assign_article(ws, aid: str) -> None:
+    """An editor assigns every claim of the article to one reviewer (one transaction)."""
+    actor = components.identity.current_identity()
+    if not actor.can("second_review"):
+        return
+    from factcheck.services import review as rv
+
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    who = c1.selectbox("Assign all its claims to", queries.assignee_choices(ws), index=None,
+                       key=f"articles_assignee_{aid}", accept_new_options=True, placeholder="reviewer…")
+    if c2.button("Assign", key=f"articles_assign_{aid}", disabled=not who, width="stretch"):
+        done = components.action(rv.assign_article, ws, aid, who, actor)
+        if done is not None:
+            flash(f"Assigned {components.plural(len(done), 'claim')} of this article to {who}.")
+        st.rerun()
 
 
 def render() -> None:
