@@ -83,8 +83,10 @@ def test_review_a_claim_end_to_end_and_find_it_after_reload(app, db):
     links = [b.key for b in at.button if b.key and b.key.startswith("review_sg_link_")]
     assert links, "no suggested evidence"
     pid = int(links[0].split("_")[3])
+    assert at.button(key=f"review_sg_link_{pid}_{cid}").disabled  # no stance preselected
     at.radio(key=f"review_sg_stance_{pid}_{cid}").set_value("refutes")
     at.text_input(key=f"review_sg_note_{pid}_{cid}").input("gives another valuation")
+    ok(at.run())
     at.button(key=f"review_sg_link_{pid}_{cid}").click()
     ok(at.run())
     assert "Linked evidence (1)" in texts(at)
