@@ -38,6 +38,8 @@ SCRIPT = """
   function typing(el) {
     if (!el) { return false; }
     var t = (el.tagName || "").toUpperCase();
+    var kind = (el.type || "").toLowerCase();
+    if (t === "INPUT" && (kind === "radio" || kind === "checkbox" || kind === "button")) { return false; }
     return t === "INPUT" || t === "TEXTAREA" || t === "SELECT" || el.isContentEditable;
   }
   function press(el) { if (el && !el.disabled) { el.click(); return true; } return false; }
@@ -48,7 +50,11 @@ SCRIPT = """
     if (card && (k === "s" || k === "r" || k === "c")) {
       var opts = card.querySelectorAll("[role=radiogroup] label");
       var i = {s: 0, r: 1, c: 2}[k];
-      if (opts.length > i) { opts[i].click(); done = true; }
+      if (opts.length > i) {
+        opts[i].click();
+        if (doc.activeElement && doc.activeElement.blur) { doc.activeElement.blur(); }
+        done = true;
+      }
     } else if (card && k === "l") {
       done = press(card.querySelector("[class*='_link_'] button"));
     } else if (k === "v") {

@@ -166,7 +166,7 @@ def test_record_a_verdict_in_the_browser(server, pages):
             card.get_by_placeholder("Note (optional)").fill("different figure")
             card.get_by_placeholder("Note (optional)").press("Tab")  # commit the note
             _idle(page)
-            page.locator("body").click(position={"x": 5, "y": 5})  # leave the field: keys are hotkeys
+            page.evaluate("document.activeElement && document.activeElement.blur()")  # keys are hotkeys now
             page.keyboard.press("r")
             _idle(page)
             expect(card.get_by_role("button", name=re.compile(r"Link$"))).to_be_enabled()
@@ -209,7 +209,7 @@ def test_record_a_verdict_in_the_browser(server, pages):
                 page.evaluate("window.scrollTo(0, 0)")
                 page.screenshot(path=str(REPO / "docs" / "screenshot-review.png"))
             # "?" shows the keyboard shortcuts
-            page.locator("body").click(position={"x": 5, "y": 5})
+            page.evaluate("document.activeElement && document.activeElement.blur()")
             page.keyboard.press("?")
             page.get_by_role("dialog").get_by_text("Alt+N / Alt+P").wait_for()
             page.keyboard.press("Escape")
