@@ -252,7 +252,11 @@ def _queue_and_blind_review(page, url: str, cid: int, docs: bool) -> None:
     _idle(page)
     page.get_by_text("Select several").click()
     _idle(page)
-    grid = page.locator("[data-testid='stDataFrame']").last
+    page.get_by_text(re.compile(r"0 claims selected")).wait_for()
+    _idle(page)
+    grid = page.locator(".st-key-queue_table_bulk [data-testid='stDataFrame']")
+    grid.wait_for()
+    grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     for row in (0, 1, 2):  # the selection checkboxes of the first three rows
         page.mouse.click(box["x"] + 15, box["y"] + 35 + 17 + 35 * row)
