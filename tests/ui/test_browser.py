@@ -270,7 +270,7 @@ def _queue_and_blind_review(page, url: str, cid: int, docs: bool) -> None:
     page.goto(f"{url}/review?claim={cid}")
     page.get_by_role("heading", name=re.compile(rf"Claim #{cid}")).wait_for()
     _idle(page)
-    box = page.get_by_label("Reviewer")
+    box = page.get_by_test_id("stSidebarUserContent").get_by_test_id("stTextInputField")
     box.fill("second-reviewer")
     box.press("Enter")
     _idle(page)
