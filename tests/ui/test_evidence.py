@@ -75,6 +75,16 @@ def test_earlier_fact_checks_only_above_the_learned_threshold(app, db, ws):
     assert shown_any, "the sample archive's valuation check should still be shown"
 
 
+def test_threshold_is_the_measured_figure():
+    import json
+
+    from factcheck.ui.evidence import MATCH_MIN_SCORE
+    from tests.conftest import REPO
+
+    result = json.loads((REPO / "bench" / "results" / "match_threshold.json").read_text())
+    assert MATCH_MIN_SCORE == result["threshold"]
+
+
 def test_update_link_label_has_room():
     # "Update link" was cut to "Update li…" in a [3, 1] column: the button's column is now a third
     import inspect
