@@ -267,6 +267,12 @@ def _verdict_form(ws, claim: Claim, seen: int, reviewer: Actor, sr: Any = None) 
     blind = rv.is_blind_for(sr, reviewer.username)
     current = None if blind else rv.get_verdict(ws, cid)  # blind: the first verdict stays hidden
     k_label, k_rat, k_second = f"review_label_{cid}", f"review_rationale_{cid}", f"review_second_{cid}"
+    k_blind = f"review_blindfor_{cid}"
+    if blind and st.session_state.get(k_blind) != reviewer.username:
+        # drafts in this browser session may hold the first verdict (e.g. the name box changed after
+        # saving it): a blind reviewer starts from an empty form
+        st.session_state[k_blind] = reviewer.username
+        st.session_state[k_label], st.session_state[k_rat] = None, ""
     if k_label not in st.session_state:
         st.session_state[k_label] = current.label if current and current.label in scale else None
     if k_rat not in st.session_state:

@@ -20,13 +20,18 @@ def test_split_points_and_find_span():
 
 @pytest.mark.slow
 def test_blind_second_review_hides_the_first_verdict_until_saved(app, db, ws):
-    from factcheck.services.review import set_verdict
     from tests.ui.helpers import claim_with, ok, one, table, texts
 
     cid = claim_with(db, "$380 billion")
-    set_verdict(ws, cid, "Mostly false", "ana", "FIRST-RATIONALE: the filing says less",
-                status="needs_second_review")
     at = app("review", claim=cid)
+    at.sidebar.text_input(key="fc_reviewer_input").input("ana")
+    ok(at.run())
+    at.selectbox(key=f"review_label_{cid}").set_value("Mostly false")
+    at.text_area(key=f"review_rationale_{cid}").input("FIRST-RATIONALE: the filing says less")
+    at.checkbox(key=f"review_second_{cid}").check()
+    at.button(key=f"review_save_{cid}").click()
+    ok(at.run())
+    # the same browser session, another reviewer: the drafts of the first verdict are not shown
     at.sidebar.text_input(key="fc_reviewer_input").input("ben")
     ok(at.run())
     shown = texts(at)
