@@ -2,10 +2,14 @@
 
 import streamlit as st
 
-from factcheck.ui import identity
+from factcheck.ui import hotkeys, identity
 
 st.set_page_config(page_title="factcheck", page_icon="🔎", layout="wide")
 identity.login_gate()  # team mode: log in first (solo mode: nothing)
+# Sidebar widgets made here (not in the pages) are the same widgets on every page, so the
+# reviewer box keeps its value across page switches (a page's widgets are that page's own).
+identity.sidebar()
+hotkeys.sidebar()
 st.navigation(
     [
         st.Page("factcheck/ui/pages/queue.py", title="Queue", icon=":material/checklist:", default=True),

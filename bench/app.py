@@ -1,4 +1,4 @@
-"""Benchmark: server-side time to render the claim review page (target p50 <= 300 ms).
+"""Benchmark: server-side time to render the claim review page and the queue (target p50 <= 300 ms).
 
 Builds a SQLite database with 10k claims (200 articles x 50 sentences), 100k passages (2,000
 sources), 5k archive entries and 2k verdicts by bulk insert. Embeddings are random unit vectors
@@ -14,7 +14,9 @@ quote/number checks, earlier fact-checks, verdict form, history — and each ``r
 * **next**: "Next" pressed after reading a claim for ``--read`` seconds — the page prefetches the
   next claim's evidence in the background while the reviewer reads, so this is the usual wait;
 * **save** / **next after save**: choosing a verdict and saving (the write and the re-render),
-  then "Next" half a second later.
+  then "Next" half a second later;
+* **queue**: the queue page (2,000 claims assigned, 400 in a blind second review) re-rendered, with
+  a text search, and in "Select several" with rows selected (the bulk bar).
 
 Writes ``bench/results/app.json``.
 
@@ -157,8 +159,15 @@ def build(db_dir: Path, n_claims: int, n_passages: int, n_archive: int, n_verdic
     import_entries(ws, entries, origin="bench")
     ids = [i for (i, _) in store.index_rows("claims")]
     reviewers = ["ana", "ben", "chen"]
-    for cid in rng.sample(ids, n_verdicts):
+    judged = rng.sample(ids, n_verdicts)
+    for cid in judged:
         set_verdict(ws, cid, rng.choice(DEFAULT_VERDICT_SCALE[:5]), rng.choice(reviewers), "bench")
+    # the desk features the queue shows: assignments and blind second reviews
+    from factcheck.services.review import assign_claims, request_second_reviews
+
+    for i, who in enumerate(reviewers):
+        assign_claims(ws, ids[i::len(reviewers)][: n_claims // 5 // len(reviewers)], who, "bench-editor")
+    request_second_reviews(ws, judged[: max(1, n_verdicts // 5)], "bench-editor")
     store.dispose()
     return {"build_claims_s": round(t_claims, 1), "build_passages_s": round(t_passages, 1),
             "build_total_s": round(time.perf_counter() - t0, 1)}
@@ -239,8 +248,11 @@ def measure(db_dir: Path, renders: int, read_s: float) -> dict:
         at.run()
         after_save.append(time.perf_counter() - t)
         _check(at)
+    queue_runs = measure_queue(at, renders)
     ms = lambda xs, q: round(pct(xs, q) * 1000, 1)  # noqa: E731
     return {
+        "queue_ms": {name: {"p50": ms(xs, 50), "p90": ms(xs, 90), "n": len(xs)}
+                     for name, xs in queue_runs.items()},
         "counts": counts,
         "model_load_s": round(model_s, 2),
         "app_start_s": round(start_s, 2),
@@ -255,6 +267,36 @@ def measure(db_dir: Path, renders: int, read_s: float) -> dict:
         "save_ms": {"p50": ms(saves, 50), "p90": ms(saves, 90), "n": len(saves)},
         "next_after_save_ms": {"p50": ms(after_save, 50), "p90": ms(after_save, 90), "n": len(after_save)},
     }
+
+
+def measure_queue(at, renders: int) -> dict[str, list[float]]:
+    """The queue page (up to 5,000 rows shown of 10k): a plain re-render, a text search, and the
+    "Select several" view with rows selected (the bulk bar)."""
+    words = ["revenue", "billion", "the agency", "jobs were cut", "prices", "officials said", "ministry"]
+    at.switch_page("factcheck/ui/pages/queue.py")
+    at.run()
+    _check(at)
+    out: dict[str, list[float]] = {"plain": [], "search": [], "bulk": []}
+    for i in range(renders):
+        t = time.perf_counter()
+        at.run()
+        out["plain"].append(time.perf_counter() - t)
+        at.text_input(key="queue_search").input(words[i % len(words)])
+        t = time.perf_counter()
+        at.run()
+        out["search"].append(time.perf_counter() - t)
+        _check(at)
+        at.text_input(key="queue_search").input("")
+        at.run()
+    at.toggle(key="queue_bulk").set_value(True)
+    at.run()
+    for i in range(renders):
+        at.session_state["queue_table_bulk"] = {"selection": {"rows": [i, i + 1, i + 2], "columns": []}}
+        t = time.perf_counter()
+        at.run()
+        out["bulk"].append(time.perf_counter() - t)
+        _check(at)
+    return out
 
 
 def _check(at, cid: int | None = None) -> None:
@@ -294,7 +336,8 @@ def main() -> None:
         "benchmark": "review page render (server side, AppTest)",
         **res,
         "target_p50_ms": 300,
-        "within_target": res["cold_ms"]["p50"] <= 300,
+        "within_target": res["cold_ms"]["p50"] <= 300
+        and all(q["p50"] <= 300 for q in res["queue_ms"].values()),
         **built,
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,

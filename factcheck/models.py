@@ -225,6 +225,38 @@ class ReviewEvent(Record):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class Assignment(Record):
+    """An editor's assignment of a claim to a reviewer (at most one per claim)."""
+
+    claim_id: int
+    assignee: str
+    assigned_by: str
+    assigned_at: datetime = Field(default_factory=utcnow)
+
+
+class SecondReview(Record):
+    """A blind second review of a claim (the latest one per claim).
+
+    The first verdict is copied when the claim is sent for a second review; the second reviewer
+    saves their own verdict without seeing it (``second_*``); an editor then resolves
+    (``resolved_*``). The pairs (first, second) are what the dashboard's agreement uses.
+    """
+
+    claim_id: int
+    first_reviewer: str
+    first_label: str
+    first_rationale: str = ""
+    requested_by: str
+    requested_at: datetime = Field(default_factory=utcnow)
+    second_reviewer: str | None = None
+    second_label: str | None = None
+    second_rationale: str = ""
+    second_at: datetime | None = None
+    resolved_by: str | None = None
+    resolved_label: str | None = None
+    resolved_at: datetime | None = None
+
+
 class ArchiveCheck(Record):
     """An earlier, published fact-check that new claims may match.
 

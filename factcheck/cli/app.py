@@ -54,7 +54,24 @@ def main_options(
             settings = Settings(**overrides)
         except Exception as e:  # pydantic ValidationError of env values
             raise fail(f"bad setting: {e}; check FACTCHECK_* variables") from e
+        missing = missing_db_folder(settings.url)
+        if missing is not None:
+            raise fail(f"--db {settings.db}: the folder {missing} does not exist; create it "
+                       f"(mkdir -p {missing}) or give a path in an existing folder")
     ctx.obj = {"settings": settings}
+
+
+def missing_db_folder(url: str) -> Path | None:
+    """The folder of an SQLite database file when it does not exist (SQLite would only say
+    "unable to open database file"); None for other databases and in-memory SQLite."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = url[len(prefix):].split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    folder = Path(path).expanduser().parent
+    return None if folder.is_dir() else folder
 
 
 for _module in (claims, indexes, evidence, feeds, export, auth, train):

@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import sqlalchemy as sa
 
-from factcheck.db.store import articles, claims, review_events, sentences, sources, verdicts
+from factcheck.db.store import (
+    articles,
+    assignments,
+    claims,
+    review_events,
+    second_reviews,
+    sentences,
+    sources,
+    verdicts,
+)
 from factcheck.models import ClaimStatus
 
 if TYPE_CHECKING:
@@ -34,6 +43,7 @@ STATUS_LABELS = {
 }
 QUEUE_COLUMNS = [
     "claim_id", "claim", "article", "article_id", "type", "score", "status", "verdict", "reviewer",
+    "assignee", "version", "blind_for",
 ]
 
 
@@ -46,6 +56,8 @@ class QueueFilter:
     types: list[str] = field(default_factory=list)
     min_score: float = 0.0
     reviewer: str | None = None  # "" means: no verdict yet
+    text: str = ""  # every word must occur in the claim or in its article's title (any case)
+    assignee: str | None = None  # only claims assigned to this reviewer ("My queue")
 
 
 def _title(title: Any, article_id: str) -> str:
@@ -70,15 +82,25 @@ def queue(ws: Workspace, flt: QueueFilter | None = None, limit: int | None = Non
     """The claims of the queue, most check-worthy first, with their verdict and reviewer."""
     flt = flt or QueueFilter()
     c, v, a = claims, verdicts, articles
+    asg, sr = assignments, second_reviews
+    blind = sa.case((sa.and_(sr.c.resolved_at.is_(None), sr.c.second_label.is_(None)), sr.c.first_reviewer),
+                    else_=None)
     q = (
         sa.select(
             c.c.id.label("claim_id"), c.c.text.label("claim"), a.c.title.label("article"),
             c.c.article_id, c.c.type, c.c.score, c.c.status, v.c.label.label("verdict"),
-            v.c.reviewer,
+            v.c.reviewer, asg.c.assignee, c.c.version, blind.label("blind_for"),
         )
-        .select_from(c.join(a, a.c.id == c.c.article_id).outerjoin(v, v.c.claim_id == c.c.id))
+        .select_from(c.join(a, a.c.id == c.c.article_id).outerjoin(v, v.c.claim_id == c.c.id)
+                     .outerjoin(asg, asg.c.claim_id == c.c.id).outerjoin(sr, sr.c.claim_id == c.c.id))
         .order_by(c.c.score.desc(), c.c.id)
     )
+    for word in flt.text.split():
+        like = f"%{_like_escape(word.casefold())}%"
+        q = q.where(sa.or_(sa.func.lower(c.c.text).like(like, escape="\\"),
+                           sa.func.lower(sa.func.coalesce(a.c.title, "")).like(like, escape="\\")))
+    if flt.assignee:
+        q = q.where(asg.c.assignee == flt.assignee)
     if flt.statuses:
         q = q.where(c.c.status.in_(flt.statuses))
     else:
@@ -101,6 +123,44 @@ def queue(ws: Workspace, flt: QueueFilter | None = None, limit: int | None = Non
     if not df.empty:
         df["article"] = [_title(t, aid) for t, aid in zip(df["article"], df["article_id"])]
     return df
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def assignee_choices(ws: Workspace) -> list[str]:
+    """Everyone with an assignment or a verdict, sorted (who work can be assigned to)."""
+    with ws.store.engine.connect() as conn:
+        names = {r for (r,) in conn.execute(sa.select(assignments.c.assignee).distinct()) if r}
+        names |= {r for (r,) in conn.execute(sa.select(verdicts.c.reviewer).distinct()) if r}
+    return sorted(names)
+
+
+def open_assignments(ws: Workspace) -> pd.DataFrame:
+    """Per reviewer: claims assigned to them that are not done (nor dismissed), most first."""
+    c, asg = claims, assignments
+    open_ = c.c.status.notin_([ClaimStatus.done.value, ClaimStatus.dismissed.value])
+    q = (sa.select(asg.c.assignee, sa.func.count()).select_from(asg.join(c, c.c.id == asg.c.claim_id))
+         .where(open_).group_by(asg.c.assignee))
+    with ws.store.engine.connect() as conn:
+        rows = [(r, int(n)) for r, n in conn.execute(q)]
+    out = pd.DataFrame(rows, columns=["reviewer", "open assignments"])
+    return out.sort_values(["open assignments", "reviewer"], ascending=[False, True]).reset_index(drop=True)
+
+
+def blind_pairs(ws: Workspace) -> pd.DataFrame:
+    """(reviewer, claim_id, label): both verdicts of every blind second review whose second
+    verdict is saved — the input of :func:`agreement` on the dashboard."""
+    sr = second_reviews
+    q = sa.select(sr.c.claim_id, sr.c.first_reviewer, sr.c.first_label, sr.c.second_reviewer,
+                  sr.c.second_label).where(sr.c.second_label.is_not(None))
+    rows = []
+    with ws.store.engine.connect() as conn:
+        for cid, r1, l1, r2, l2 in conn.execute(q):
+            rows += [{"reviewer": r1, "claim_id": int(cid), "label": l1},
+                     {"reviewer": r2, "claim_id": int(cid), "label": l2}]
+    return pd.DataFrame(rows, columns=["reviewer", "claim_id", "label"])
 
 
 def queue_ids(ws: Workspace) -> list[int]:

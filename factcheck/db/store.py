@@ -29,6 +29,7 @@ from factcheck.models import (
     SCHEMA_VERSION,
     ArchiveCheck,
     Article,
+    Assignment,
     Claim,
     ClaimStatus,
     EvidenceLink,
@@ -36,6 +37,7 @@ from factcheck.models import (
     FeedItemRecord,
     Passage,
     ReviewEvent,
+    SecondReview,
     Sentence,
     Source,
     Verdict,
@@ -185,6 +187,13 @@ feed_items = table_for(
     sa.Index("ix_feed_items_hash", "content_hash"),
     autoincrement="id",
     foreign={"feed_id": "feeds.id"},
+)
+assignments = table_for(
+    Assignment, "assignments", metadata, ["claim_id"], sa.Index("ix_assignments_assignee", "assignee"),
+    foreign={"claim_id": "claims.id"},
+)
+second_reviews = table_for(
+    SecondReview, "second_reviews", metadata, ["claim_id"], foreign={"claim_id": "claims.id"},
 )
 embeddings = sa.Table(
     "embeddings",

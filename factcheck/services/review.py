@@ -22,16 +22,28 @@ from sqlalchemy.engine import Connection
 
 from factcheck.db.store import (
     articles,
+    assignments,
     claims,
     evidence_links,
     passages,
     review_events,
     row_to,
+    second_reviews,
     to_row,
     verdicts,
 )
 from factcheck.errors import ConflictError, FactcheckError, InputError, NotFoundError
-from factcheck.models import Claim, ClaimStatus, EvidenceLink, ReviewEvent, Stance, Verdict, utcnow
+from factcheck.models import (
+    Assignment,
+    Claim,
+    ClaimStatus,
+    EvidenceLink,
+    ReviewEvent,
+    SecondReview,
+    Stance,
+    Verdict,
+    utcnow,
+)
 from factcheck.services.auth import Actor, actor_for, authorise
 from factcheck.text.sentences import strip_span
 
@@ -208,9 +220,174 @@ def set_verdict(
         )
         conn.execute(sa.delete(verdicts).where(verdicts.c.claim_id == claim_id))
         conn.execute(sa.insert(verdicts).values(to_row(verdict)))
+        role = _second_review_bookkeeping(conn, claim_id, verdict, status)
         _event(conn, claim_id, "verdict", reviewer, label=label, rationale=rationale,
-               version=version, status=status.value)
+               version=version, status=status.value, **({"second_review": role} if role else {}))
     return verdict
+
+
+# -- blind second review -----------------------------------------------------------------------
+def _second(conn: Connection, claim_id: int) -> SecondReview | None:
+    row = conn.execute(sa.select(second_reviews).where(second_reviews.c.claim_id == claim_id)).first()
+    return None if row is None else row_to(SecondReview, row)
+
+
+def _open_second(conn: Connection, claim_id: int, verdict: Verdict, requested_by: str) -> None:
+    """Start a (new) blind second review with `verdict` as the first one."""
+    conn.execute(sa.delete(second_reviews).where(second_reviews.c.claim_id == claim_id))
+    sr = SecondReview(claim_id=claim_id, first_reviewer=verdict.reviewer, first_label=verdict.label,
+                      first_rationale=verdict.rationale, requested_by=requested_by)
+    conn.execute(sa.insert(second_reviews).values(to_row(sr)))
+
+
+def _second_review_bookkeeping(conn: Connection, claim_id: int, verdict: Verdict,
+                               status: ClaimStatus) -> str | None:
+    """Keep the blind pair of a claim in step with a verdict save; returns the save's role in it
+    ("first", "second", "resolved", "second+resolved") or None.
+
+    * an open review without a second verdict, saved by someone else than the first reviewer:
+      this is the blind second verdict;
+    * a save that completes the claim (``done``; the library lets only editors leave
+      ``needs_second_review``) resolves the open review;
+    * the first reviewer re-saving before the second verdict updates the first verdict;
+    * a save asking for a second review, with none open, opens one.
+    """
+    sr = _second(conn, claim_id)
+    is_open = sr is not None and sr.resolved_at is None
+    now = utcnow()
+    values: dict[str, Any] = {}
+    role: list[str] = []
+    if is_open and sr.second_label is None:  # type: ignore[union-attr]
+        if verdict.reviewer != sr.first_reviewer:  # type: ignore[union-attr]
+            values.update(second_reviewer=verdict.reviewer, second_label=verdict.label,
+                          second_rationale=verdict.rationale, second_at=now)
+            role.append("second")
+        else:
+            values.update(first_label=verdict.label, first_rationale=verdict.rationale)
+            role.append("first")
+    if is_open and status is ClaimStatus.done:
+        values.update(resolved_by=verdict.reviewer, resolved_label=verdict.label, resolved_at=now)
+        role.append("resolved")
+    if values:
+        conn.execute(sa.update(second_reviews).where(second_reviews.c.claim_id == claim_id).values(**values))
+    elif not is_open and status is ClaimStatus.needs_second_review:
+        _open_second(conn, claim_id, verdict, verdict.reviewer)
+        role.append("first")
+    return "+".join(role) or None
+
+
+def second_review(ws: Workspace, claim_id: int) -> SecondReview | None:
+    """The claim's latest second review (open or resolved), if any."""
+    with ws.store.engine.connect() as conn:
+        return _second(conn, claim_id)
+
+
+def is_blind_for(sr: SecondReview | None, username: str) -> bool:
+    """True when `username` must not see the first verdict yet: the second review is open, its
+    second verdict is not saved, and they are not the first reviewer."""
+    return (sr is not None and sr.resolved_at is None and sr.second_label is None
+            and sr.first_reviewer != username)
+
+
+def request_second_reviews(
+    ws: Workspace, claim_ids: Sequence[int], reviewer: Actor | str,
+    *, expect_versions: dict[int, int] | None = None,
+) -> list[Claim]:
+    """Send claims with a verdict for a blind second review (one transaction, one status event
+    per claim; a claim changed since `expect_versions` raises ConflictError and nothing is sent)."""
+    who = actor_for(ws.settings, reviewer)
+    expect_versions = expect_versions or {}
+    out = []
+    with ws.write("claims", "verdicts") as conn:
+        for cid in _unique(claim_ids):
+            verdict = _verdict(conn, cid)
+            if verdict is None:
+                raise InputError(f"claim {cid} has no verdict yet; save one before asking for a second "
+                                 "review")
+            claim = _claim(conn, cid)
+            if claim.status is ClaimStatus.needs_second_review and _open(conn, cid):
+                out.append(claim)
+                continue
+            out.append(_set_status(conn, who, "review", cid, ClaimStatus.needs_second_review,
+                                   expect_versions.get(cid)))
+            _open_second(conn, cid, verdict, who.username)
+    return out
+
+
+def _open(conn: Connection, claim_id: int) -> bool:
+    sr = _second(conn, claim_id)
+    return sr is not None and sr.resolved_at is None
+
+
+def _unique(ids: Sequence[int]) -> list[int]:
+    out = list(dict.fromkeys(int(i) for i in ids))
+    if not out:
+        raise InputError("no claims selected; select one or more rows first")
+    return out
+
+
+# -- bulk actions and assignment ---------------------------------------------------------------
+def dismiss_claims(
+    ws: Workspace, claim_ids: Sequence[int], reviewer: Actor | str, reason: str = "",
+    *, expect_versions: dict[int, int] | None = None,
+) -> list[Claim]:
+    """Dismiss many claims in one transaction: one status event per claim (and the reason as a
+    note), the same rules as :func:`dismiss_claim`; a claim changed since `expect_versions`
+    raises ConflictError and nothing is dismissed."""
+    who = actor_for(ws.settings, reviewer)
+    expect_versions = expect_versions or {}
+    out = []
+    with ws.write("claims", "verdicts") as conn:
+        for cid in _unique(claim_ids):
+            out.append(_set_status(conn, who, "edit_claim", cid, ClaimStatus.dismissed,
+                                   expect_versions.get(cid)))
+            if reason:
+                _event(conn, cid, "note", who.username, note=reason)
+    return out
+
+
+def assign_claims(
+    ws: Workspace, claim_ids: Sequence[int], assignee: str | None, reviewer: Actor | str,
+) -> list[Assignment]:
+    """Assign claims to a reviewer (None or "" removes the assignment): an editor's action, one
+    transaction, one ``assign`` event per claim whose assignee changes."""
+    who = actor_for(ws.settings, reviewer)
+    name = (assignee or "").strip() or None
+    out = []
+    with ws.write("claims", "verdicts") as conn:
+        authorise(who, "second_review", conn=conn)  # assigning work is an editor's action
+        for cid in _unique(claim_ids):
+            _claim(conn, cid)
+            row = conn.execute(sa.select(assignments).where(assignments.c.claim_id == cid)).first()
+            previous = row.assignee if row is not None else None
+            if previous == name:
+                continue
+            conn.execute(sa.delete(assignments).where(assignments.c.claim_id == cid))
+            if name is not None:
+                a = Assignment(claim_id=cid, assignee=name, assigned_by=who.username)
+                conn.execute(sa.insert(assignments).values(to_row(a)))
+                out.append(a)
+            _event(conn, cid, "assign", who.username, assignee=name, previous=previous)
+    return out
+
+
+def assign_article(ws: Workspace, article_id: str, assignee: str | None,
+                   reviewer: Actor | str) -> list[Assignment]:
+    """Assign every claim of an article that is not dismissed (see :func:`assign_claims`)."""
+    with ws.store.engine.connect() as conn:
+        ids = [int(i) for (i,) in conn.execute(
+            sa.select(claims.c.id).where(claims.c.article_id == article_id,
+                                         claims.c.status != ClaimStatus.dismissed.value))]
+    if not ids:
+        raise NotFoundError(f"article {article_id!r} has no claims to assign")
+    return assign_claims(ws, ids, assignee, reviewer)
+
+
+def assignee_of(ws: Workspace, claim_id: int) -> str | None:
+    """Who the claim is assigned to, if anyone."""
+    with ws.store.engine.connect() as conn:
+        return conn.execute(sa.select(assignments.c.assignee)
+                            .where(assignments.c.claim_id == claim_id)).scalar()
 
 
 def set_status(
@@ -404,6 +581,13 @@ def parse_link(spec: str) -> tuple[int, Stance]:
 __all__ = [
     "FactcheckError",
     "add_claim",
+    "assign_article",
+    "assign_claims",
+    "assignee_of",
+    "dismiss_claims",
+    "is_blind_for",
+    "request_second_reviews",
+    "second_review",
     "check_label",
     "dismiss_claim",
     "edit_claim",

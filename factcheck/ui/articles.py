@@ -40,9 +40,11 @@ def _extract(ws, docs: list[Document | InputError]) -> None:
             continue
         name = res.title or res.article_id
         if res.skipped:
-            flash(f"“{name}” is already stored ({len(res.claims)} claims); nothing was added.", "warning")
+            flash(f"“{name}” is already stored ({components.plural(len(res.claims), 'claim')}); "
+                  "nothing was added.", "warning")
         else:
-            flash(f"Extracted “{name}”: {res.sentences} sentences, {len(res.claims)} claims.")
+            flash(f"Extracted “{name}”: {components.plural(res.sentences, 'sentence')}, "
+                  f"{components.plural(len(res.claims), 'claim')}.")
     bar.empty()
 
 
@@ -73,6 +75,9 @@ def _add_article(ws) -> None:
                      icon=":material/auto_awesome:"):
             docs: list[Document | InputError] = []
             for f in files or []:
+                warn = components.encoding_warning(f.name, f.getvalue())
+                if warn:
+                    flash(warn, "warning")
                 docs.extend(read_upload(f.name, f.getvalue(), max_bytes=ws.settings.max_bytes))
             _extract(ws, docs)
             st.rerun()
@@ -128,7 +133,8 @@ def _browse(ws) -> None:
     fetched = f" · as fetched on {article.fetched_at:%Y-%m-%d %H:%M} UTC" if article.fetched_at else ""
     st.html(
         f'<div class="fc-muted">{link(article.url, article.url or article.id)}{esc(fetched)} · '
-        f"{len(claims)} claims · {queries.sentence_count(ws, aid)} sentences</div>")
+        f"{components.plural(len(claims), 'claim')} · "
+        f"{components.plural(queries.sentence_count(ws, aid), 'sentence')}</div>")
     left, right = st.columns([3, 2], gap="large")
     with left:
         spans = [(c.start, c.end, "fc-claim") for c in claims]
@@ -146,6 +152,24 @@ def _browse(ws) -> None:
                     components.open_claim(int(c.id), order)  # type: ignore[arg-type]
         with st.expander("Add a claim the extractor missed"):
             add_claim_form(ws, aid, components.identity.current_identity(), key=f"articles_add_{aid}")
+        _assign_article(ws, aid)
+
+
+def _assign_article(ws, aid: str) -> None:
+    """An editor assigns every claim of the article to one reviewer (one transaction)."""
+    actor = components.identity.current_identity()
+    if not actor.can("second_review"):
+        return
+    from factcheck.services import review as rv
+
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    who = c1.selectbox("Assign all its claims to", queries.assignee_choices(ws), index=None,
+                       key=f"articles_assignee_{aid}", accept_new_options=True, placeholder="reviewer…")
+    if c2.button("Assign", key=f"articles_assign_{aid}", disabled=not who, width="stretch"):
+        done = components.action(rv.assign_article, ws, aid, who, actor)
+        if done is not None:
+            flash(f"Assigned {components.plural(len(done), 'claim')} of this article to {who}.")
+        st.rerun()
 
 
 def render() -> None:

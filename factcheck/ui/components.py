@@ -27,7 +27,7 @@ _FLASH = "fc_flash"
 
 def setup() -> tuple[Workspace, Actor]:
     """Every page starts here: workspace, first-start bootstrap, the actor (who is signed in, or
-    the solo reviewer), pending messages."""
+    the solo reviewer), pending messages. The sidebar identity box is made by app.py."""
     st.html(CSS)
     ws = resources.workspace()
     resources.ensure_ready(ws)
@@ -36,7 +36,6 @@ def setup() -> tuple[Workspace, Actor]:
         st.session_state["fc_startup_errors_shown"] = True
         st.warning("Some of the sample data could not be prepared:\n\n"
                    + "\n".join(f"- {md(p)}" for p in problems[:10]), icon=":material/warning:")
-    identity.sidebar()
     reviewer = identity.current_identity()
     show_flash()
     return ws, reviewer
@@ -98,3 +97,28 @@ def short(text: str, n: int = 110) -> str:
     """One line of at most n characters."""
     text = " ".join(str(text).split())
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 claim"``, ``"2 claims"``, ``"1,024 passages"`` (``many`` for irregular plurals)."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+_TEXT_UPLOADS = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".csv"}
+
+
+def encoding_warning(name: str, data: bytes) -> str | None:
+    """The warning the CLI logs for a text file that is not UTF-8 (the reader then decodes it
+    as Windows-1252), as a message for the page; None for UTF-8, UTF-16 with BOM, or non-text."""
+    from pathlib import PurePath
+
+    if PurePath(name).suffix.lower() not in _TEXT_UPLOADS or not data:
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return (f"{name}: not UTF-8 (byte {e.start}), read as Windows-1252 — check accented letters "
+                "and quotes, or re-save the file as UTF-8 and upload it again.")
+    return None

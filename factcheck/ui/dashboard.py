@@ -1,7 +1,8 @@
 """Dashboard: verdicts per article, claims reviewed per reviewer, agreement between reviewers.
 
-Agreement is Cohen's kappa over the claims two reviewers both rated, using each reviewer's latest
-verdict per claim from the review history (every save is kept there with its reviewer).
+Agreement is Cohen's kappa over blind second reviews: the first verdict and the second reviewer's
+own verdict, saved without seeing the first (``second_reviews``). Open assignments are the claims
+assigned to each reviewer that are not done yet.
 Shown by ``app.py`` through ``factcheck/ui/pages/dashboard.py``.
 """
 
@@ -76,7 +77,7 @@ def render() -> None:
     if per_article.empty:
         st.info("No verdicts yet. Review a claim and its verdict shows up here.")
     else:
-        st.altair_chart(verdict_chart(per_article, ws.settings.verdict_scale()), use_container_width=True)
+        st.altair_chart(verdict_chart(per_article, ws.settings.verdict_scale()), width="stretch")
         with st.expander("As a table"):
             wide = per_article.pivot_table(index="article", columns="verdict", values="claims",
                                            aggfunc="sum", fill_value=0)
@@ -92,11 +93,19 @@ def render() -> None:
         with right:
             st.dataframe(per_reviewer, hide_index=True, key="dashboard_reviewers_table")
 
-    st.subheader("Agreement between reviewers")
-    pairs = queries.agreement(latest, ws.settings.verdict_scale())
+    st.subheader("Open assignments per reviewer")
+    assigned = queries.open_assignments(ws)
+    if assigned.empty:
+        st.caption("No open assignments. Editors assign claims from the queue (Select several), the "
+                   "review page or a whole article on the Articles page.")
+    else:
+        st.dataframe(assigned, hide_index=True, key="dashboard_assignments_table")
+
+    st.subheader("Agreement between reviewers (blind second reviews)")
+    pairs = queries.agreement(queries.blind_pairs(ws), ws.settings.verdict_scale())
     if pairs.empty:
-        st.caption("Agreement appears when two reviewers have rated the same claims "
-                   "(for example, claims sent for a second review).")
+        st.caption("Agreement appears once claims sent for a blind second review have both verdicts "
+                   "(the second reviewer does not see the first one before saving).")
     else:
         shown = pairs.assign(
             kappa=[("n/a" if math.isnan(k) else f"{k:.2f}") for k in pairs["kappa"]],

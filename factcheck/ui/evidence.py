@@ -22,7 +22,8 @@ from factcheck.services.auth import Actor
 from factcheck.services.links import as_fetched, evidence_from_link, is_url
 from factcheck.ui import evidence_cache as cache
 from factcheck.ui import resources
-from factcheck.ui.safe_html import block, chips, esc, highlight, link, md
+from factcheck.ui.hotkeys import HOT_CARD
+from factcheck.ui.safe_html import block, chips, esc, highlight, link, md, passage_html
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,10 @@ STANCES = [s.value for s in Stance]
 STANCE_LABELS = {"supports": "Supports", "refutes": "Refutes", "context": "Context"}
 STANCE_CLASS = {"supports": "match", "refutes": "conflict"}
 NEGATIVE = ("false", "mostly false", "pants on fire", "incorrect", "misleading")
+# Earlier fact-checks scoring below this are not shown (the re-ranker's probability of "same
+# claim"): the max-F1 threshold on the CheckThat! 2020 claim-retrieval dev split, from
+# `python bench/match_threshold.py` (bench/results/match_threshold.json).
+MATCH_MIN_SCORE = 0.25
 
 
 def link_key(prefix: str, what: str, claim_id: int, passage_id: int) -> str:
@@ -62,21 +67,44 @@ def _source_line(title: str | None, url: str | None, source_id: str, extra: str 
     return f"<b>{link(url, label)}</b>" + (f' <span class="fc-muted">{esc(extra)}</span>' if extra else "")
 
 
+def _hot_key(claim_id: int) -> str:
+    return f"review_hotcard_{claim_id}"
+
+
+def set_default_active(claim_id: int, passage_ids: list[int], prefix: str = "review_sg") -> None:
+    """The card the keyboard acts on: the one last touched, else the first unlinked suggestion."""
+    key = _hot_key(claim_id)
+    if st.session_state.get(key) is None and passage_ids:
+        st.session_state[key] = (prefix, int(passage_ids[0]))
+
+
+def _touched(claim_id: int, prefix: str, passage_id: int) -> None:
+    st.session_state[_hot_key(claim_id)] = (prefix, int(passage_id))
+
+
 def _link_form(ws, claim: Claim, pid: int, reviewer: Actor, prefix: str, current: Any,
                link_cb: Callable[..., None]) -> None:
+    """Stance (nothing preselected for a new link), note, and Link — disabled until a stance is
+    chosen. The active card (keyboard s / r / c, l) sits in the container keyed HOT_CARD."""
     cid = int(claim.id)  # type: ignore[arg-type]
     k_stance, k_note = link_key(prefix, "stance", cid, pid), link_key(prefix, "note", cid, pid)
     if current is not None:
         st.session_state.setdefault(k_stance, current.stance.value)
         st.session_state.setdefault(k_note, current.note or "")
-    with st.form(link_key(prefix, "form", cid, pid), border=False, enter_to_submit=True):
-        st.radio("Stance", STANCES, format_func=STANCE_LABELS.get, horizontal=True, key=k_stance,
-                 label_visibility="collapsed")
-        c2, c3 = st.columns([3, 1], vertical_alignment="bottom")
+    active = st.session_state.get(_hot_key(cid)) == (prefix, pid)
+    with st.container(key=HOT_CARD if active else None):
+        stance = st.radio("Stance", STANCES, index=None, format_func=STANCE_LABELS.get, horizontal=True,
+                          key=k_stance, label_visibility="collapsed", on_change=_touched,
+                          args=(cid, prefix, pid))
+        c2, c3 = st.columns([2, 1], vertical_alignment="bottom")
         c2.text_input("Note", key=k_note, placeholder="Note (optional)", label_visibility="collapsed")
-        c3.form_submit_button("Update link" if current is not None else "Link",
-                              icon=":material/link:", key=link_key(prefix, "link", cid, pid),
-                              on_click=link_cb, args=(ws, cid, pid, reviewer, prefix), width="stretch")
+        c3.button("Update link" if current is not None else "Link", icon=":material/link:",
+                  key=link_key(prefix, "link", cid, pid), disabled=stance is None,
+                  type="primary" if active and stance is not None else "secondary",
+                  on_click=link_cb, args=(ws, cid, pid, reviewer, prefix), width="stretch")
+        if active:
+            st.caption("Keyboard: s / r / c choose the stance, l links." if stance is None
+                       else "Keyboard: l links; s / r / c change the stance.")
 
 
 def _suggestion_card(ws, claim: Claim, sugg: Any, reviewer: Actor, prefix: str, linked: dict[int, Any],
@@ -96,7 +124,7 @@ def _suggestion_card(ws, claim: Claim, sugg: Any, reviewer: Actor, prefix: str, 
         if pid in linked:
             extra += f" · linked: {linked[pid].stance.value}"
         st.html(_source_line(sugg.source_title, sugg.source_url, sugg.source_id, extra))
-        st.html(block(highlight(sugg.text, _value_spans(sugg), offset=sugg.start)))
+        st.html(block(passage_html(sugg.text, _value_spans(sugg), offset=sugg.start)))
         if sugg.value_matches or sugg.value_conflicts:
             st.html(_value_chips(sugg))
         _link_form(ws, claim, pid, reviewer, prefix, linked.get(pid), link_cb)
@@ -128,7 +156,7 @@ def _linked(ws, claim: Claim, reviewer: Actor, links: list[Any], unlink_cb: Call
                 by = f"{as_fetched(fetched[p.source_id])} · {by}"
             head += _source_line(src.get("title"), src.get("url"), p.source_id, by)
             c1.html(head)
-            c1.html(block(highlight(p.text, [])))
+            c1.html(block(passage_html(p.text)))
             if lk.note:
                 c1.caption("Note: " + md(lk.note))
             c2.button("Unlink", key=f"review_unlink_{lk.passage_id}_{cid}", icon=":material/link_off:",
@@ -220,6 +248,7 @@ def panel(ws, claim: Claim, reviewer: Actor, *, link_cb: Callable[..., None],
     if not found:
         st.caption("No sources yet: add some on the Sources page and they are suggested here.")
     fetched = fetch_times(ws.store.engine, [s.source_id for s in found])
+    set_default_active(cid, [int(s.passage_id) for s in found if int(s.passage_id) not in linked])
     for sugg in found:
         _suggestion_card(ws, claim, sugg, reviewer, "review_sg", linked, link_cb, fetched)
     _search(ws, claim, reviewer, linked, link_cb, pmark)
@@ -326,7 +355,7 @@ def from_link(ws, claim: Claim, reviewer: Actor) -> None:
         extra = " · ".join(x for x in (as_fetched(when), result["note"], f"passage {pid}") if x)
         with st.container(border=True):
             st.html(_source_line(result.get("title"), result.get("source_url"), passage.source_id, extra))
-            st.html(block(highlight(passage.text, [])))
+            st.html(block(passage_html(passage.text)))
             k_stance = _fl_key(f"stance_{pid}", cid)
             stance = st.radio("Stance", STANCES, index=None, format_func=STANCE_LABELS.get,
                               horizontal=True, key=k_stance)
@@ -349,8 +378,9 @@ def matches(ws, claim: Claim, *, reuse_cb: Callable[..., None]) -> None:
     except FactcheckError as e:
         st.caption("Matching unavailable: " + md(e))
         return
+    found = [m for m in found if m.score >= MATCH_MIN_SCORE]
     if not found:
-        st.caption("No earlier fact-check matches this claim.")
+        st.caption("No earlier fact-check found.")
         return
     scale = ws.settings.verdict_scale()
     by_fold = {s.casefold(): s for s in scale}

@@ -44,6 +44,11 @@ def _team() -> bool:
         return False
 
 
+def team() -> bool:
+    """True in team mode (logins and roles), False in solo mode."""
+    return _team()
+
+
 def logged_in() -> bool:
     """True when a team-mode user has logged in this session (the library's session state)."""
     return bool(st.session_state.get("authentication_status")) and bool(st.session_state.get("username"))

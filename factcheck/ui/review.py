@@ -161,10 +161,15 @@ def _set_status(ws, claim_id: int, status: str, expect_version: int, reviewer: A
 
 def _link(ws, claim_id: int, passage_id: int, reviewer: Actor, prefix: str) -> None:
     state = st.session_state
-    stance = state.get(evidence.link_key(prefix, "stance", claim_id, passage_id)) or "supports"
+    stance = state.get(evidence.link_key(prefix, "stance", claim_id, passage_id))
+    if stance not in evidence.STANCES:  # nothing is preselected: never link a stance nobody chose
+        flash("Choose supports, refutes or context before linking.", "warning")
+        return
     note = (state.get(evidence.link_key(prefix, "note", claim_id, passage_id)) or "").strip() or None
-    components.action(rv.link_evidence, ws, claim_id, passage_id, stance, reviewer, note,
-                      ok=f"Linked passage {passage_id} ({STANCE_LABELS.get(stance, stance)}).")
+    done = components.action(rv.link_evidence, ws, claim_id, passage_id, stance, reviewer, note,
+                             ok=f"Linked passage {passage_id} ({STANCE_LABELS.get(stance, stance)}).")
+    if done is not None:
+        state.pop(f"review_hotcard_{claim_id}", None)  # the keyboard moves on to the next unlinked card
 
 
 def _unlink(ws, claim_id: int, passage_id: int, reviewer: Actor) -> None:
@@ -256,26 +261,38 @@ def _conflict_panel(ws, claim: Claim, reviewer: Actor) -> bool:
     return True
 
 
-def _verdict_form(ws, claim: Claim, seen: int, reviewer: Actor) -> None:
+def _verdict_form(ws, claim: Claim, seen: int, reviewer: Actor, sr: Any = None) -> None:
     cid = int(claim.id)  # type: ignore[arg-type]
     scale = ws.settings.verdict_scale()
-    current = rv.get_verdict(ws, cid)
+    blind = rv.is_blind_for(sr, reviewer.username)
+    current = None if blind else rv.get_verdict(ws, cid)  # blind: the first verdict stays hidden
     k_label, k_rat, k_second = f"review_label_{cid}", f"review_rationale_{cid}", f"review_second_{cid}"
+    k_blind = f"review_blindfor_{cid}"
+    if blind and st.session_state.get(k_blind) != reviewer.username:
+        # drafts in this browser session may hold the first verdict (e.g. the name box changed after
+        # saving it): a blind reviewer starts from an empty form
+        st.session_state[k_blind] = reviewer.username
+        st.session_state[k_label], st.session_state[k_rat] = None, ""
     if k_label not in st.session_state:
         st.session_state[k_label] = current.label if current and current.label in scale else None
     if k_rat not in st.session_state:
         st.session_state[k_rat] = current.rationale if current else ""
-    if k_second not in st.session_state:
+    if k_second not in st.session_state or blind:
         st.session_state[k_second] = claim.status is ClaimStatus.needs_second_review
     st.subheader("Verdict")
-    if current is not None:
+    if blind:
+        st.info("Blind second review: the first verdict and its rationale are hidden until you save "
+                "yours; then both are shown and an editor resolves any disagreement.",
+                icon=":material/visibility_off:")
+    elif current is not None:
         st.caption(md(f"Current: {current.label} — by {current.reviewer}, "
                       f"{current.created_at:%Y-%m-%d %H:%M} UTC (version {current.version})"))
     with st.form(f"review_form_{cid}", border=True, enter_to_submit=False):
         st.selectbox("Verdict", scale, key=k_label, placeholder="Choose a verdict")
         st.text_area("Rationale", key=k_rat, height=120,
                      placeholder="Why this verdict: what the evidence shows.")
-        st.checkbox("Ask for a second review", key=k_second)
+        if not blind:
+            st.checkbox("Ask for a second review", key=k_second)
         st.form_submit_button("Save verdict", type="primary", icon=":material/save:",
                               on_click=_save_verdict, args=(ws, cid, seen, reviewer),
                               key=f"review_save_{cid}", shortcut="Ctrl+Enter")
@@ -287,7 +304,77 @@ def _verdict_form(ws, claim: Claim, seen: int, reviewer: Actor) -> None:
                   args=(ws, cid, ClaimStatus.new.value, seen, reviewer))
 
 
-def _history(ws, claim: Claim) -> None:
+def _resolve(ws, claim_id: int, label: str, rationale: str, expect_version: int, reviewer: Actor) -> None:
+    """Callback of "Keep first / Keep second": the editor's final verdict completes the claim."""
+    try:
+        verdict = rv.set_verdict(ws, claim_id, label, reviewer, rationale, expect_version=expect_version,
+                                 status=ClaimStatus.done)
+    except FactcheckError as e:
+        flash(str(e), "error")
+        return
+    _set_seen(claim_id, verdict.version)
+    for k in (f"review_label_{claim_id}", f"review_rationale_{claim_id}", f"review_second_{claim_id}"):
+        st.session_state.pop(k, None)
+    flash(f"Resolved the second review of claim #{claim_id}: “{verdict.label}”.")
+
+
+def _second_review_panel(ws, claim: Claim, sr: Any, seen: int, reviewer: Actor) -> None:
+    """Both verdicts of a blind second review once the second is saved, and the editor's choice."""
+    if sr is None:
+        return
+    cid = int(claim.id)  # type: ignore[arg-type]
+    if sr.second_label is None:
+        if sr.resolved_at is None and not rv.is_blind_for(sr, reviewer.username):
+            st.caption(md(f"Waiting for a blind second review (first verdict by {sr.first_reviewer})."))
+        return
+    with st.container(border=True, key=f"review_pair_{cid}"):
+        agree = sr.first_label == sr.second_label
+        head = "Second review: the reviewers agree" if agree else "Second review: the reviewers disagree"
+        st.markdown(f"**{head}**")
+        a, b = st.columns(2)
+        for col, who, label, rationale, tag in (
+                (a, sr.first_reviewer, sr.first_label, sr.first_rationale, "first"),
+                (b, sr.second_reviewer, sr.second_label, sr.second_rationale, "second")):
+            col.html(f"{chips([(label, 'match' if agree else 'conflict')])} "
+                     f'<span class="fc-muted">{esc(tag)} review, by {esc(who)}</span>')
+            if rationale:
+                col.text(rationale)
+            if sr.resolved_at is None and reviewer.can("second_review"):
+                col.button(f"Keep {tag}: {label}", key=f"review_keep_{tag}_{cid}", width="stretch",
+                           type="primary" if agree else "secondary", on_click=_resolve,
+                           args=(ws, cid, label, rationale, seen, reviewer))
+        if sr.resolved_at is not None:
+            st.caption(md(f"Resolved by {sr.resolved_by}: {sr.resolved_label}, "
+                          f"{sr.resolved_at:%Y-%m-%d %H:%M} UTC."))
+        elif not reviewer.can("second_review"):
+            st.caption("An editor resolves the second review.")
+
+
+def _assign(ws, claim_id: int, reviewer: Actor) -> None:
+    who = (st.session_state.get(f"review_assignee_{claim_id}") or "").strip()
+    components.action(rv.assign_claims, ws, [claim_id], who or None, reviewer,
+                      ok=f"Claim #{claim_id} assigned to {who}." if who else
+                      f"Claim #{claim_id} is no longer assigned.")
+
+
+def _assignment(ws, claim: Claim, reviewer: Actor) -> None:
+    cid = int(claim.id)  # type: ignore[arg-type]
+    current = rv.assignee_of(ws, cid)
+    if not reviewer.can("second_review"):
+        if current:
+            st.caption(md(f"Assigned to {current}."))
+        return
+    names = queries.assignee_choices(ws)
+    if current and current not in names:
+        names.append(current)
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1.selectbox("Assigned to", names, index=names.index(current) if current else None,
+                 key=f"review_assignee_{cid}", accept_new_options=True, placeholder="nobody")
+    c2.button("Assign", key=f"review_assign_{cid}", on_click=_assign, args=(ws, cid, reviewer),
+              width="stretch")
+
+
+def _history(ws, claim: Claim, blind: bool = False) -> None:
     events = rv.history(ws, int(claim.id))  # type: ignore[arg-type]
     with st.expander(f"History ({len(events)} changes)"):
         if not events:
@@ -295,7 +382,8 @@ def _history(ws, claim: Claim) -> None:
             return
         rows = [
             {"when (UTC)": f"{e.at:%Y-%m-%d %H:%M:%S}", "who": e.reviewer, "what": e.kind,
-             "details": _describe(e.kind, e.data)}
+             "details": ("(hidden until you save your verdict)" if blind and e.kind == "verdict"
+                         else _describe(e.kind, e.data))}
             for e in reversed(events)
         ]
         st.dataframe(rows, hide_index=True, key=f"review_history_{claim.id}",
@@ -469,10 +557,13 @@ def render() -> None:
         _claim_block(ws, claim, article)
         evidence.panel(ws, claim, reviewer, link_cb=_link, unlink_cb=_unlink)
     with right:
-        _verdict_form(ws, claim, seen, reviewer)
+        sr = rv.second_review(ws, cid)
+        _second_review_panel(ws, claim, sr, seen, reviewer)
+        _verdict_form(ws, claim, seen, reviewer, sr)
+        _assignment(ws, claim, reviewer)
         evidence.matches(ws, claim, reuse_cb=_reuse)
         with st.expander("Fix the extraction"):
             _fix_extraction(ws, claim, article, seen, reviewer)
-        _history(ws, claim)
+        _history(ws, claim, blind=rv.is_blind_for(sr, reviewer.username))
     evidence_cache.prefetch(ws, next_id)  # while the reviewer reads, get the next claim ready
 

@@ -9,6 +9,7 @@ Markdown-rendering elements (messages, captions) goes through :func:`md`.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
@@ -75,13 +76,15 @@ def link(url: object, label: object) -> str:
     )
 
 
-def highlight(text: str, spans: Iterable[Span], *, offset: int = 0) -> str:
+def highlight(text: str, spans: Iterable[Span], *, offset: int = 0,
+              hide: Sequence[tuple[int, int]] = ()) -> str:
     """``text`` escaped, with each span wrapped in ``<mark class=...>``.
 
     Span offsets are absolute; ``offset`` is the absolute position of ``text[0]`` (e.g. the start
     of a paragraph inside its article). Spans may nest or overlap: the text is cut at every
     boundary and each piece carries the classes of all spans covering it. Spans outside the text
-    are clipped or ignored.
+    are clipped or ignored. ``hide`` are (start, end) ranges *relative to text* left out of the
+    output (e.g. Markdown markup, see :func:`markup_ranges`); the offsets of the rest do not move.
     """
     n = len(text)
     clipped: list[Span] = []
@@ -89,9 +92,13 @@ def highlight(text: str, spans: Iterable[Span], *, offset: int = 0) -> str:
         s, e = max(start - offset, 0), min(end - offset, n)
         if e > s:
             clipped.append((s, e, cls))
-    cuts = sorted({0, n, *(s for s, _, _ in clipped), *(e for _, e, _ in clipped)})
+    hidden = [(max(a, 0), min(b, n)) for a, b in hide if min(b, n) > max(a, 0)]
+    cuts = sorted({0, n, *(s for s, _, _ in clipped), *(e for _, e, _ in clipped),
+                   *(a for a, _ in hidden), *(b for _, b in hidden)})
     out: list[str] = []
     for a, b in zip(cuts[:-1], cuts[1:]):
+        if any(ha <= a and b <= hb for ha, hb in hidden):
+            continue
         piece = esc(text[a:b])
         classes = [cls for s, e, cls in clipped if s <= a and b <= e]
         if classes:
@@ -110,3 +117,56 @@ def block(inner_html: str, cls: str = "fc-text") -> str:
 def chips(items: Sequence[tuple[str, str]]) -> str:
     """Small labels: (text, extra class) pairs, text escaped."""
     return "".join(f'<span class="fc-chip {esc(cls)}">{esc(t)}</span>' for t, cls in items)
+
+
+# -- Markdown sources: shown as text without markup --------------------------------------------
+_MD_SNIFF = re.compile(r"(?m)^[ ]{0,3}#{1,6}[ \t]+\S|<!--|\*\*\S|\]\([^)\s]+\)|^[ ]{0,3}>[ ]")
+_MD_LINE = re.compile(
+    r"(?m)^[ ]{0,3}(?:#{1,6}[ \t]+|>[ ]?|[-*+][ ]+(?=\S)|\d{1,9}[.)][ ]+(?=\S))"  # heading/quote/list
+)
+_MD_RULE = re.compile(r"(?m)^[ ]{0,3}([-*_])(?:[ ]*\1){2,}[ ]*$\n?")
+_MD_COMMENT = re.compile(r"<!--.*?-->[ \t]*\n*", re.S)
+_MD_HEAD_TAIL = re.compile(r"(?m)^([ ]{0,3}#{1,6}[ \t]+.*?)([ \t]+#+)[ \t]*$")
+_MD_LINK = re.compile(r"(!?\[)([^\]\n]+)(\]\([^)\s]+(?:[ ]+\"[^\"\n]*\")?\))")
+_MD_EMPH = re.compile(r"(\*\*|__|`)(?=\S)([^\n]+?)(?<=\S)\1")
+_MD_STAR = re.compile(r"(?<![\w*])(\*)(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
+
+
+def looks_like_markdown(text: str) -> bool:
+    """True for text with Markdown markup (headings, comments, bold, links, quotes)."""
+    return bool(_MD_SNIFF.search(text))
+
+
+def markup_ranges(text: str) -> list[tuple[int, int]]:
+    """(start, end) ranges of Markdown markup in ``text``: HTML comments, heading/quote/list
+    markers, rules, link brackets and targets, emphasis and code delimiters. Hiding them (see
+    :func:`highlight`) shows the text as a reader sees it, without moving any offset."""
+    out: list[tuple[int, int]] = []
+    out += [m.span() for m in _MD_COMMENT.finditer(text)]
+    out += [m.span() for m in _MD_RULE.finditer(text)]
+    out += [m.span() for m in _MD_LINE.finditer(text)]
+    out += [m.span(2) for m in _MD_HEAD_TAIL.finditer(text)]
+    for m in _MD_LINK.finditer(text):
+        out += [m.span(1), m.span(3)]
+    for rx in (_MD_EMPH, _MD_STAR):
+        for m in rx.finditer(text):
+            d = len(m.group(1))
+            out += [(m.start(), m.start() + d), (m.end() - d, m.end())]
+    lead = 0  # whitespace left at the start once the leading markup is gone
+    covered = sorted(out)
+    while lead < len(text):
+        inside = next((b for a, b in covered if a <= lead < b), None)
+        if inside is not None:
+            lead = inside
+        elif text[lead].isspace():
+            out.append((lead, lead + 1))
+            lead += 1
+        else:
+            break
+    return sorted(out)
+
+
+def passage_html(text: str, spans: Iterable[Span] = (), *, offset: int = 0) -> str:
+    """A source passage as HTML: :func:`highlight`, with Markdown markup hidden when it has any."""
+    hide = markup_ranges(text) if looks_like_markdown(text) else []
+    return highlight(text, spans, offset=offset, hide=hide)

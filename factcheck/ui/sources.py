@@ -14,7 +14,7 @@ from factcheck.services import sources as fc_sources
 from factcheck.services.links import as_fetched, fetch_links, is_url
 from factcheck.ui import components, resources
 from factcheck.ui.components import flash
-from factcheck.ui.safe_html import block, esc, highlight, link, safe_url
+from factcheck.ui.safe_html import block, esc, link, passage_html, safe_url
 
 UPLOAD_TYPES = ["txt", "md", "html", "htm", "pdf"]
 
@@ -32,7 +32,8 @@ def _add(ws, docs: list[Document | InputError]) -> None:
         name = res.title or res.url or res.source_id or res.origin
         if res.status == "added":
             version = f" ({res.message})" if res.message else ""
-            flash(f"Added “{name}”{version}: {res.passages} passages, indexed and ready for suggestions.")
+            flash(f"Added “{name}”{version}: {components.plural(res.passages, 'passage')}, indexed and ready "
+                  "for suggestions.")
         elif res.status == "skipped":
             flash(f"“{name}” was already stored ({res.message}); nothing was added.", "warning")
         else:
@@ -78,6 +79,9 @@ def _add_source(ws) -> None:
                 return
             docs: list[Document | InputError] = []
             for f in files or []:
+                warn = components.encoding_warning(f.name, f.getvalue())
+                if warn:
+                    flash(warn, "warning")
                 for doc in read_upload(f.name, f.getvalue(), max_bytes=ws.settings.max_bytes):
                     if isinstance(doc, Document):
                         doc.title = title or doc.title
@@ -142,7 +146,7 @@ def _browse(ws) -> None:
                 f"{' · ' + esc(src.publisher) if src.publisher else ''}{esc(fetched)}</div>")
     with st.container(height=420):
         for p in fc_sources.source_passages(ws, sid):
-            st.html(f'<span class="fc-muted">passage {p.id}</span>{block(highlight(p.text, []))}')
+            st.html(f'<span class="fc-muted">passage {p.id}</span>{block(passage_html(p.text))}')
 
 
 def render() -> None:

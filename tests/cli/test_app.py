@@ -40,3 +40,16 @@ def test_cli_on_either_database(team_cli, settings):
     assert team_cli("index", "check").exit_code == 0
     hits = team_cli("similar", "Exports fell by $3 billion", "--k", "1", "--json")
     assert hits.exit_code == 0 and json.loads(hits.stdout)["text"] == text[:27]
+
+
+def test_db_in_a_missing_folder_says_so(tmp_path):
+    from factcheck.cli.app import missing_db_folder
+
+    missing = tmp_path / "no-such-folder"
+    res = CliRunner().invoke(app, ["--db", str(missing / "fc.db"), "claims", "list"])
+    assert res.exit_code == 1
+    assert f"the folder {missing} does not exist" in res.output and "mkdir -p" in res.output
+    assert not missing.exists()
+    assert missing_db_folder(f"sqlite:///{tmp_path / 'fc.db'}") is None
+    assert missing_db_folder("sqlite:///:memory:") is None
+    assert missing_db_folder("postgresql+psycopg://u@h/db") is None

@@ -162,10 +162,37 @@ def test_0002_keeps_sources_as_version_1(new_db_url):
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO sources (id, text, created_at) VALUES ('s1', 'Old text.', :t)"),
                      {"t": Article(id="x", text="x").created_at})
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, "0002")
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT version, requested_url, fetched_at FROM sources")).one()
         assert migrate.current_revision(conn) == "0002"
         assert sa.inspect(conn).has_table("feeds") and sa.inspect(conn).has_table("feed_items")
     engine.dispose()
     assert tuple(row) == (1, None, None)
+
+
+def test_0003_adds_assignments_and_second_reviews_and_keeps_claims(new_db_url):
+    url = new_db_url(empty=True)
+    engine = sa.create_engine(url)
+    migrate.upgrade(engine, "0002")
+    t = Article(id="x", text="x").created_at
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO articles (id, text, created_at) "
+                             "VALUES ('a1', 'Prices rose 5%.', :t)"), {"t": t})
+        conn.execute(sa.text(
+            'INSERT INTO claims (article_id, sentence_index, start, "end", text, type, score, key_values, '
+            "status, origin, version, created_at, updated_at) VALUES ('a1', 0, 0, 15, 'Prices rose 5%.', "
+            "'quantity', 0.9, '[]', 'done', 'extracted', 3, :t, :t)"), {"t": t})
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert migrate.current_revision(conn) == "0003"
+        assert sa.inspect(conn).has_table("assignments") and sa.inspect(conn).has_table("second_reviews")
+        assert conn.execute(sa.text("SELECT status, version FROM claims")).one() == ("done", 3)
+    from alembic import command
+
+    with engine.connect() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0002")
+        conn.commit()
+        assert not sa.inspect(conn).has_table("second_reviews")
+        assert conn.execute(sa.text("SELECT status, version FROM claims")).one() == ("done", 3)
+    engine.dispose()

@@ -273,3 +273,64 @@ def test_failed_split_changes_nothing(ws):
 def test_history_unknown_claim(ws):
     with pytest.raises(NotFoundError, match="no claim 12345"):
         review.history(ws, 12345)
+
+
+# -- bulk actions, assignment, blind second review ---------------------------------------------
+def _events(ws, kind: str) -> list:
+    return [e for c in ws.claims for e in review.history(ws, c.id) if e.kind == kind]
+
+
+def test_bulk_dismiss_is_one_transaction_with_the_single_save_conflict_rule(ws):
+    a, b = ws.claims
+    stale = {a.id: a.version, b.id: b.version}
+    review.set_verdict(ws, b.id, "True", "ana")  # b changes after the queue was read
+    with pytest.raises(ConflictError):
+        review.dismiss_claims(ws, [a.id, b.id], "ed", "not claims", expect_versions=stale)
+    assert {ws.store.get_claim(c.id).status for c in ws.claims} != {ClaimStatus.dismissed}
+    assert ws.store.get_claim(a.id).status is ClaimStatus.new  # rolled back with b
+    assert _events(ws, "status") == []
+    fresh = {c.id: ws.store.get_claim(c.id).version for c in ws.claims}
+    done = review.dismiss_claims(ws, [a.id, b.id, a.id], "ed", "not claims", expect_versions=fresh)
+    assert [c.status for c in done] == [ClaimStatus.dismissed] * 2
+    assert len(_events(ws, "status")) == 2 and len(_events(ws, "note")) == 2  # one per claim
+    with pytest.raises(InputError):
+        review.dismiss_claims(ws, [], "ed")
+
+
+def test_assign_claims_and_articles(ws):
+    a, b = ws.claims
+    review.assign_claims(ws, [a.id], "ben", "ed")
+    assert review.assignee_of(ws, a.id) == "ben" and review.assignee_of(ws, b.id) is None
+    review.assign_article(ws, "a1", "cleo", "ed")
+    assert {review.assignee_of(ws, c.id) for c in ws.claims} == {"cleo"}
+    review.assign_claims(ws, [a.id], None, "ed")
+    assert review.assignee_of(ws, a.id) is None
+    assigns = _events(ws, "assign")
+    assert [(e.data["assignee"], e.data["previous"]) for e in assigns if e.claim_id == a.id] == [
+        ("ben", None), ("cleo", "ben"), (None, "cleo")]
+    with pytest.raises(NotFoundError):
+        review.assign_claims(ws, [999], "ben", "ed")
+
+
+def test_blind_second_review_pairs_and_resolution(ws):
+    a, b = ws.claims
+    review.set_verdict(ws, a.id, "True", "ana", "first reasons", status="needs_second_review")
+    sr = review.second_review(ws, a.id)
+    assert (sr.first_reviewer, sr.first_label, sr.second_label) == ("ana", "True", None)
+    assert review.is_blind_for(sr, "ben") and not review.is_blind_for(sr, "ana")
+    review.set_verdict(ws, a.id, "False", "ben", "second reasons", status="needs_second_review")
+    sr = review.second_review(ws, a.id)
+    assert (sr.second_reviewer, sr.second_label, sr.second_rationale) == ("ben", "False", "second reasons")
+    assert sr.first_label == "True" and sr.resolved_at is None and not review.is_blind_for(sr, "cleo")
+    review.set_verdict(ws, a.id, "False", "ed", "resolved: second is right", status="done")
+    sr = review.second_review(ws, a.id)
+    assert (sr.resolved_by, sr.resolved_label) == ("ed", "False")
+    assert ws.store.get_claim(a.id).status is ClaimStatus.done
+    # bulk send: needs a verdict; the pair starts from the current verdict, nothing else changes
+    with pytest.raises(InputError, match="no verdict"):
+        review.request_second_reviews(ws, [b.id], "ed")
+    review.set_verdict(ws, b.id, "Half true", "ana")
+    out = review.request_second_reviews(ws, [a.id, b.id], "ed")
+    assert [c.status for c in out] == [ClaimStatus.needs_second_review] * 2
+    assert review.second_review(ws, b.id).first_label == "Half true"
+    assert review.second_review(ws, a.id).first_label == "False"  # a new pair for a re-sent claim

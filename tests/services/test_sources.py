@@ -62,7 +62,7 @@ def test_add_folder_with_manifest_twice_adds_nothing(fake_ws):
     ids = {r.source_id for r in first.results}
     assert "demo-ipo-plans" in ids  # the manifest id is kept, files are not added twice
     src = get_source(fake_ws, "demo-ipo-plans")
-    assert src.publisher == "Demo Business Desk" and src.url.startswith("https://example.org/")
+    assert src.publisher.startswith("Demo Business Desk (synthetic demo source") and src.url.startswith("https://example.org/")
     assert src.published == "2026-02-27"
     html = get_source(fake_ws, "demo-truth-social")
     assert "<p>" not in html.text and "nuts jobs" in html.text

@@ -1,152 +1,18 @@
 """The Streamlit app, driven in-process by ``streamlit.testing.v1.AppTest``.
 
-The app bootstraps ``sample_data/`` itself on first start; that happens once per module (the
+The app bootstraps ``sample_data/`` itself on first start; that happens once per test session (the
 ``template`` fixture, with the real embedding model from the session fixture ``st_model``), and
 each test gets a copy of the bootstrapped database and indexes.
 """
 
 from __future__ import annotations
 
-import re
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import REPO
-
-APP = str(REPO / "app.py")
-SAMPLE = REPO / "sample_data"
-TIMEOUT = 300
-
-
-def page(name: str) -> str:
-    return f"factcheck/ui/pages/{name}.py"
-
-
-# -- fixtures ----------------------------------------------------------------------------------
-def _env(mp: pytest.MonkeyPatch, folder: Path, model) -> None:
-    import factcheck.ml.embedder
-
-    mp.setattr(factcheck.ml.embedder, "load_model", lambda name=None: model)
-    mp.setenv("FACTCHECK_DB", str(folder / "fc.db"))
-    mp.setenv("FACTCHECK_INDEX_DIR", str(folder / "indexes"))
-    mp.setenv("FACTCHECK_SAMPLE_DATA", str(SAMPLE))
-    mp.delenv("FACTCHECK_VERDICTS", raising=False)
-    mp.delenv("FACTCHECK_MIN_SCORE", raising=False)
-
-
-def ok(at):
-    """Assert the last run raised nothing; return the AppTest."""
-    assert not at.exception, "\n".join(e.message + "\n" + "\n".join(e.stack_trace) for e in at.exception)
-    return at
-
-
-def table(at, column: str):
-    """The first dataframe shown with this column (read-only tables carry no key in AppTest)."""
-    for df in at.dataframe:
-        value = df.value
-        if column in value.columns:
-            return value
-    raise AssertionError(f"no table with a {column!r} column")
-
-
-def htmls(at) -> str:
-    """Every st.html body shown, one string."""
-    return "\n".join(h.proto.body for h in at.get("html"))
-
-
-def texts(at) -> str:
-    """Everything shown as markdown/html/text/captions/messages, one string (Markdown escapes undone)."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.text]
-    parts.append(htmls(at))
-    for kind in ("success", "error", "warning", "info"):
-        parts += [m.value for m in getattr(at, kind)]
-    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory, st_model):
-    """A database the app bootstrapped from sample_data on its first start (once per module)."""
-    from streamlit.testing.v1 import AppTest
-
-    folder = tmp_path_factory.mktemp("app-template")
-    with pytest.MonkeyPatch.context() as mp:
-        _env(mp, folder, st_model)
-        at = ok(AppTest.from_file(APP, default_timeout=TIMEOUT).run())
-        queue = at.dataframe(key="queue_table").value
-    db = _db(folder)
-    with db.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.dispose()
-    return folder, queue
-
-
-def _db(folder: Path) -> sa.Engine:
-    return sa.create_engine(f"sqlite:///{folder / 'fc.db'}")
-
-
-@pytest.fixture
-def app(template, tmp_path, monkeypatch, st_model):
-    """Factory: ``app("review", claim=3)`` is a fresh session (AppTest) already run on that page."""
-    from streamlit.testing.v1 import AppTest
-
-    folder, _ = template
-    for f in folder.glob("fc.db*"):
-        shutil.copy(f, tmp_path / f.name)
-    shutil.copytree(folder / "indexes", tmp_path / "indexes")
-    _env(monkeypatch, tmp_path, st_model)
-
-    def new(name: str = "queue", **query):
-        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        ok(at.run())
-        if name != "queue":
-            for k, v in query.items():
-                at.query_params[k] = str(v)
-            at.switch_page(page(name))
-            ok(at.run())
-        return at
-
-    new.folder = tmp_path
-    return new
-
-
-@pytest.fixture
-def db(app):
-    engine = _db(app.folder)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def ws(app, st_model):
-    """A library Workspace on the test's database (another "process" for concurrency tests)."""
-    from factcheck.config import Settings
-    from factcheck.db.store import Store
-    from factcheck.ml.embedder import Embedder
-    from factcheck.workspace import Workspace
-
-    settings = Settings(db=str(app.folder / "fc.db"), index_dir=app.folder / "indexes")
-    store = Store(settings.url)
-    yield Workspace(settings, store=store, embedder=Embedder(None, store, loader=lambda _n: st_model))
-    store.dispose()
-
-
-def claim_with(db, needle: str) -> int:
-    with db.connect() as conn:
-        row = conn.execute(
-            sa.text("SELECT id FROM claims WHERE text LIKE :t AND status != 'dismissed' ORDER BY id"),
-            {"t": f"%{needle}%"},
-        ).first()
-    assert row is not None, f"no claim containing {needle!r}"
-    return int(row[0])
-
-
-def one(db, sql: str, **params):
-    with db.connect() as conn:
-        return conn.execute(sa.text(sql), params).first()
+from tests.ui.helpers import APP, SAMPLE, TIMEOUT, _db, _env, claim_with, htmls, ok, one, page, table, texts
 
 
 # -- first start and the queue -----------------------------------------------------------------
@@ -217,8 +83,10 @@ def test_review_a_claim_end_to_end_and_find_it_after_reload(app, db):
     links = [b.key for b in at.button if b.key and b.key.startswith("review_sg_link_")]
     assert links, "no suggested evidence"
     pid = int(links[0].split("_")[3])
+    assert at.button(key=f"review_sg_link_{pid}_{cid}").disabled  # no stance preselected
     at.radio(key=f"review_sg_stance_{pid}_{cid}").set_value("refutes")
     at.text_input(key=f"review_sg_note_{pid}_{cid}").input("gives another valuation")
+    ok(at.run())
     at.button(key=f"review_sg_link_{pid}_{cid}").click()
     ok(at.run())
     assert "Linked evidence (1)" in texts(at)

@@ -156,14 +156,21 @@ def test_record_a_verdict_in_the_browser(server, pages):
             heading.wait_for()
             cid = int(re.search(r"#(\d+)", heading.inner_text()).group(1))
 
-            # Link the first suggested passage as refuting evidence.
-            card = page.locator("[data-testid='stForm']").filter(
-                has=page.get_by_role("button", name=re.compile(r"Link$"))
-            ).first
+            # Link the first suggested passage as refuting evidence, by keyboard: nothing is
+            # preselected (Link disabled), "r" chooses Refutes on the active card, "l" links it.
+            card = page.locator(".st-key-fc_hot_card")
+            card.wait_for()
             _idle(page)
-            card.get_by_text("Refutes", exact=True).click()
+            link_button = card.get_by_role("button", name=re.compile(r"Link$"))
+            expect(link_button).to_be_disabled()
             card.get_by_placeholder("Note (optional)").fill("different figure")
-            card.get_by_role("button", name=re.compile(r"Link$")).click()
+            card.get_by_placeholder("Note (optional)").press("Tab")  # commit the note
+            _idle(page)
+            page.evaluate("document.activeElement && document.activeElement.blur()")  # keys are hotkeys now
+            page.keyboard.press("r")
+            _idle(page)
+            expect(card.get_by_role("button", name=re.compile(r"Link$"))).to_be_enabled()
+            page.keyboard.press("l")
             page.get_by_text(re.compile(r"Linked evidence \(1\)")).wait_for()
 
             # Add evidence from a link (served on 127.0.0.1), link its best passage as context.
@@ -190,15 +197,24 @@ def test_record_a_verdict_in_the_browser(server, pages):
             form = page.locator("[data-testid='stForm']").filter(has=page.get_by_text("Rationale")).first
             _choose(page, form.locator("[data-testid='stSelectbox']"), "Mostly false")
             form.locator("textarea").fill("The linked source gives a different figure.")
+            form.get_by_text("Ask for a second review").click()  # a blind second review follows
             form.get_by_role("button", name=re.compile("Save verdict")).click()
             page.get_by_text(re.compile(r"Saved verdict “Mostly false”")).wait_for()
             _idle(page)
             shot = ARTIFACTS / "review-page.png"
             page.screenshot(path=str(shot), full_page=True)
-            if os.environ.get("FACTCHECK_DOCS_SCREENSHOT") == "1":
+            docs = os.environ.get("FACTCHECK_DOCS_SCREENSHOT") == "1"
+            if docs:
                 (REPO / "docs").mkdir(exist_ok=True)
                 page.evaluate("window.scrollTo(0, 0)")
                 page.screenshot(path=str(REPO / "docs" / "screenshot-review.png"))
+            # "?" shows the keyboard shortcuts
+            page.evaluate("document.activeElement && document.activeElement.blur()")
+            page.keyboard.press("?")
+            page.get_by_role("dialog").get_by_text("Alt+N / Alt+P").wait_for()
+            page.keyboard.press("Escape")
+            _idle(page)
+            _queue_and_blind_review(page, url, cid, docs)
         finally:
             browser.close()
 
@@ -219,3 +235,46 @@ def test_record_a_verdict_in_the_browser(server, pages):
     assert claim_text in from_link[3]  # the best-matching passage of the page
     assert {"verdict", "link"} <= events
     assert shot.stat().st_size > 10_000
+    with sqlite3.connect(db) as conn:
+        pair = conn.execute("SELECT first_label, second_label FROM second_reviews WHERE claim_id = ?",
+                            (cid,)).fetchone()
+    assert pair == ("Mostly false", None)  # open, the second reviewer has not saved yet
+
+
+def _queue_and_blind_review(page, url: str, cid: int, docs: bool) -> None:
+    """Queue: search and select several rows (screenshot); send the reviewed claim for a blind
+    second review; as another reviewer, the first verdict is hidden (screenshot)."""
+    page.goto(url)
+    search = page.get_by_placeholder("Search claims and article titles…")
+    search.wait_for()
+    search.fill("Anthropic")
+    search.press("Enter")
+    _idle(page)
+    page.get_by_text("Select several").click()
+    _idle(page)
+    page.get_by_text(re.compile(r"0 claims selected")).wait_for()
+    _idle(page)
+    grid = page.locator(".st-key-queue_table_bulk [data-testid='stDataFrame']")
+    grid.wait_for()
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    for row in (0, 1, 2):  # the selection checkboxes of the first three rows
+        page.mouse.click(box["x"] + 15, box["y"] + 35 + 17 + 35 * row)
+        _idle(page)
+    page.get_by_text(re.compile(r"[1-9]\d* claims? selected")).wait_for()
+    shot = ARTIFACTS / "queue-bulk.png"
+    page.screenshot(path=str(shot), full_page=True)
+    if docs:
+        page.screenshot(path=str(REPO / "docs" / "screenshot-queue.png"))
+    # as "second-reviewer": the claim sent for a second review hides its first verdict
+    page.goto(f"{url}/review?claim={cid}")
+    page.get_by_role("heading", name=re.compile(rf"Claim #{cid}")).wait_for()
+    _idle(page)
+    box = page.get_by_test_id("stSidebarUserContent").get_by_test_id("stTextInputField")
+    box.fill("second-reviewer")
+    box.press("Enter")
+    _idle(page)
+    page.get_by_text(re.compile("Blind second review")).wait_for()
+    if docs:
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(REPO / "docs" / "screenshot-blind-review.png"))

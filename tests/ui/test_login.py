@@ -65,6 +65,10 @@ def test_login_required_and_the_login_user_is_the_reviewer(team):
     assert not has_queue(at) and "Username or password is incorrect." in texts(at)
 
     login(at, "ana", "ana-pw")
+    # a reviewer in team mode lands on "My queue": nothing is assigned to ana yet
+    assert at.toggle(key="queue_mine").value and "No claims assigned to you" in texts(at)
+    at.toggle(key="queue_mine").set_value(False)
+    ok(at.run())
     assert has_queue(at)
     assert "Signed in as" in texts(at) and "(reviewer)" in texts(at)
     assert not [t for t in at.sidebar.text_input if t.key == "fc_reviewer_input"]  # no name box
