@@ -78,6 +78,21 @@ for _module in (claims, indexes, evidence, feeds, export, auth, train):
     _module.register(app)
 
 
+def _whole_summaries(t: typer.Typer) -> None:
+    """Command lists show each command's first docstring paragraph in full (click cuts it at 45
+    characters with "..." otherwise)."""
+    for info in t.registered_commands:
+        doc = info.callback.__doc__ if info.callback is not None else None
+        if info.short_help is None and doc:
+            info.short_help = " ".join(doc.strip().split("\n\n")[0].split())
+    for group in t.registered_groups:
+        if group.typer_instance is not None:
+            _whole_summaries(group.typer_instance)
+
+
+_whole_summaries(app)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

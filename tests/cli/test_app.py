@@ -53,3 +53,14 @@ def test_db_in_a_missing_folder_says_so(tmp_path):
     assert missing_db_folder(f"sqlite:///{tmp_path / 'fc.db'}") is None
     assert missing_db_folder("sqlite:///:memory:") is None
     assert missing_db_folder("postgresql+psycopg://u@h/db") is None
+
+
+def test_command_list_shows_whole_summaries():
+    from typer.testing import CliRunner
+
+    from factcheck.cli.app import app
+
+    res = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    assert "pick check-worthy claims, embed and index them." in res.stdout
+    assert "..." not in res.stdout.split("Commands:", 1)[1]  # no summary cut short
