@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -166,15 +166,24 @@ def load_parquet(
         missing = ", ".join(sorted(expected - fields))
         raise InputError(f"{path}: not factcheck extraction shards (missing columns: {missing}); "
                          "write them with `factcheck extract ... --out DIR`")
-    sink = DatabaseSink(ws)
-    results: list[ArticleResult] = []
-    try:
+    def tables() -> Iterator[pa.Table]:
         for batch in dataset.to_batches(batch_size=batch_size):
             table = pa_table(batch)
             formats = set(table.column("format").to_pylist()) - {None}
             if formats - {PARQUET_FORMAT}:
                 raise InputError(f"{path}: shard format {sorted(formats)} is newer than this "
                                  f"factcheck reads ({PARQUET_FORMAT}); upgrade factcheck")
+            yield table
+
+    return drain(DatabaseSink(ws), tables(), on_result)
+
+
+def drain(sink: DatabaseSink | ShardWriter, tables: Iterable[pa.Table],
+          on_result: Callable[[ArticleResult], None] | None = None) -> list[ArticleResult]:
+    """Write every table to the sink (closed at the end, also on error); a result per document."""
+    results: list[ArticleResult] = []
+    try:
+        for table in tables:
             for res in sink.write(table):
                 results.append(res)
                 if on_result:

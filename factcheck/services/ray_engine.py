@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from factcheck.errors import ConfigError, FactcheckError, InputError
 from factcheck.io.readers import ARTICLE_SUFFIXES, Document, expand_paths, read_bytes
 from factcheck.services.extract import ArticleResult
-from factcheck.services.load import DatabaseSink, ShardWriter
+from factcheck.services.load import DatabaseSink, ShardWriter, drain
 from factcheck.services.pipeline import (
     Extracted,
     arrow_schema,
@@ -62,6 +62,15 @@ class RayOptions:
     def __post_init__(self) -> None:
         if not self.address:
             self.address = os.environ.get("RAY_ADDRESS") or None  # Ray's own variable
+
+    def sizing(self, ray: Any) -> tuple[float, int, int]:
+        """(logical CPUs per actor, actors, torch threads per actor) for this run."""
+        local = not self.address
+        cores = os.cpu_count() or 1
+        cpus = self.cpus_per_worker or max(0.5, cores - 0.5)
+        workers = self.workers or (1 if local else max(1, int(ray.cluster_resources().get("CPU", 1) // cpus)))
+        threads = self.threads or (max(1, cores // workers) if local else max(1, int(cpus)))
+        return cpus, workers, threads
 
 
 def _ray() -> Any:
@@ -265,10 +274,7 @@ def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: flo
     if not parts:
         return None
     ds = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
-    local = not opts.address
-    cpus = opts.cpus_per_worker or max(0.5, (os.cpu_count() or 1) - 0.5)
-    workers = opts.workers or (1 if local else max(1, int(ray.cluster_resources().get("CPU", 1) // cpus)))
-    threads = opts.threads or (max(1, (os.cpu_count() or 1) // workers) if local else max(1, int(cpus)))
+    cpus, workers, threads = opts.sizing(ray)
     return ds.map_batches(
         ExtractActor,
         fn_constructor_kwargs={"workspace": type(ws),
@@ -303,14 +309,8 @@ def extract_with_ray(
         if ds is None:
             return results
         sink = ShardWriter(out) if out else DatabaseSink(ws)
-        try:
-            for batch in ds.iter_batches(batch_size=opts.write_batch, batch_format="pyarrow"):
-                for res in sink.write(batch):
-                    results.append(res)
-                    if on_result:
-                        on_result(res)
-        finally:
-            sink.close()
+        batches = ds.iter_batches(batch_size=opts.write_batch, batch_format="pyarrow")
+        results = drain(sink, batches, on_result)
     return results
 
 
@@ -351,10 +351,7 @@ def embed_with_ray(ws: Workspace, texts: dict[str, str], opts: RayOptions) -> in
 
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False
-        local = not opts.address
-        cpus = opts.cpus_per_worker or max(0.5, (os.cpu_count() or 1) - 0.5)
-        workers = opts.workers or (1 if local else max(1, int(ray.cluster_resources().get("CPU", 1) // cpus)))
-        threads = opts.threads or (max(1, (os.cpu_count() or 1) // workers) if local else max(1, int(cpus)))
+        cpus, workers, threads = opts.sizing(ray)
         table = pa.table({"hash": list(texts), "text": list(texts.values())})
         ds = ray.data.from_arrow(table).map_batches(
             EmbedActor,
