@@ -107,16 +107,20 @@ def source_features(cands: list[SourceCandidate]) -> np.ndarray:
 
 FLOOR_LEXICAL = 2
 FLOOR_DENSE = 1
+# the floors only take the last places of a list this long: in a shorter one they would push out
+# the scorer's own picks (on the demo, `suggest --k 2` showed an unrelated city budget second)
+FLOOR_MIN_K = 5
 
 
 def top_sources(cands: list[SourceCandidate], scores: np.ndarray, k: int) -> list[int]:
     """Indices of the ``k`` best candidates: by score, but the ``FLOOR_LEXICAL`` best by BM25
     over the whole source and the ``FLOOR_DENSE`` best by dense similarity are always among
     them (taking the last places if the scorer put them lower), so the list never misses what
-    plain BM25 or plain dense search would have put on top."""
+    plain BM25 or plain dense search would have put on top. Lists shorter than
+    ``FLOOR_MIN_K`` are the scorer's order alone."""
     order = sorted(range(len(cands)), key=lambda i: (-float(scores[i]), cands[i].source_id))
-    if len(order) <= k:
-        return order
+    if len(order) <= k or k < FLOOR_MIN_K:
+        return order[:k]
     by_lex = sorted((i for i in order if cands[i].bm25_source > 0),
                     key=lambda i: (-cands[i].bm25_source, cands[i].source_id))[:FLOOR_LEXICAL]
     by_dense = sorted((i for i in order if cands[i].dense),
