@@ -85,8 +85,8 @@ def export_claimreview_cmd(
             _to_stdout(lambda p: export_claimreview(ws, p, **kw), ".jsonld")
             return
         report = export_claimreview(ws, path, **kw)
-    out.print(f"wrote {report.written} ClaimReview objects to {report.path}; skipped "
-              f"{report.skipped_without_verdict} claims without a verdict")
+    out.print(f"wrote {plural(report.written, 'ClaimReview object')} to {report.path}; skipped "
+              f"{plural(report.skipped_without_verdict, 'claim')} without a verdict")
 
 
 @export_app.command("jsonl")
