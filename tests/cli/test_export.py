@@ -87,7 +87,7 @@ def test_export_claimreview(runner, db, tmp_path):
     res = runner.invoke(app, [*db, "export", "claimreview", str(path), "--publisher", "Desk",
                               "--publisher-url", "https://desk.example"])
     assert res.exit_code == 0, res.output
-    assert "wrote 1 ClaimReview objects" in res.output and "skipped 2 claims" in res.output
+    assert "wrote 1 ClaimReview object to" in res.output and "skipped 2 claims" in res.output
     [obj] = json.loads(path.read_text(encoding="utf-8"))
     assert obj["@context"] == "https://schema.org" and obj["@type"] == "ClaimReview"
     assert obj["reviewRating"] == {"@type": "Rating", "alternateName": "Unverifiable"}
