@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import sys
 import tempfile
 import time
@@ -31,22 +30,16 @@ import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared" / "data" / "claimbuster" / "train.json"
 RESULTS = REPO / "bench" / "results"
 PER_FILE = 20
 
 
 def corpus(n: int, folder: Path) -> list[str]:
-    """Write n sentences as files of PER_FILE sentences; returns the sentences."""
-    if SHARED.exists():
-        rows = json.loads(SHARED.read_text())
-        texts = list(dict.fromkeys(r["text"].strip() for r in rows if r["text"].strip()))
-    else:
-        from factcheck.text.sentences import split_sentences
+    """Write n sentences (bench/ingest.py's, padded with numbered variants when short) as files
+    of PER_FILE sentences; returns the sentences."""
+    from ingest import load_sentences  # the same sentences as bench/ingest.py
 
-        art = (REPO / "sample_data" / "articles" / "npr_anthropic_ban.txt").read_text()
-        texts = [art[s:e] for s, e in split_sentences(art)]
-    random.Random(0).shuffle(texts)
+    texts = load_sentences(n)
     while len(texts) < n:  # a small fallback corpus: numbered variants, still distinct texts
         texts += [f"{t} ({len(texts) + i})" for i, t in enumerate(texts[: n - len(texts)])]
     texts = texts[:n]
