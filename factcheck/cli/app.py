@@ -13,10 +13,10 @@ from pathlib import Path
 import typer
 
 from factcheck.cli import auth, claims, evidence, export, feeds, indexes, train
-from factcheck.cli.common import errors, fail
+from factcheck.cli.common import App, errors, fail
 from factcheck.config import Settings
 
-app = typer.Typer(
+app = App(
     name="factcheck",
     help="Fact-check annotation toolkit: extract claims, find evidence, record verdicts.",
     no_args_is_help=True,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import typer
 
-from factcheck.cli.common import errors, out
+from factcheck.cli.common import App, errors, out
 from factcheck.services.auth import Role, add_user, hash_password
 
-auth_app = typer.Typer(help="Users for team mode (a streamlit-authenticator YAML file).",
+auth_app = App(help="Users for team mode (a streamlit-authenticator YAML file).",
                        no_args_is_help=True, rich_markup_mode=None)
 
 

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from factcheck.cli.common import (
     ALLOW_PRIVATE_HELP,
+    App,
     emit_json,
     err,
     errors,
@@ -37,7 +38,7 @@ class RateColumn(ProgressColumn):
         return Text(f"{task.speed:,.1f}/s" if task.speed else "", style="progress.data.speed")
 
 
-claims_app = typer.Typer(help="List stored claims.", no_args_is_help=True, rich_markup_mode=None)
+claims_app = App(help="List stored claims.", no_args_is_help=True, rich_markup_mode=None)
 
 
 def extract(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,8 +11,56 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from factcheck.errors import FactcheckError
+
+
+class PlainArgument(TyperArgument):
+    """An argument shown the way command lines are documented: ``PATHS...`` in the usage line
+    and the argument list, ``[NAME]`` when optional (typer 0.29 would show ``{paths}...`` and a
+    Python type such as ``<list[str]>``)."""
+
+    def _display(self) -> str:
+        return (self.metavar or self.name or "").upper() + ("..." if self.nargs != 1 else "")
+
+    def _usage_display_name(self) -> str:
+        return self._display() if self.required else f"[{self._display()}]"
+
+    def _rich_display_name(self) -> str:
+        return self._display()
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+class PlainOption(TyperOption):
+    """An option whose value is named by its metavar or a plain type (``<float>``, never a
+    ``<list[str]>``); a range is spelled out in the help text's brackets already."""
+
+    def display_type(self, ctx: Any) -> str:
+        shown = super().display_type(ctx)
+        return re.sub(r"<list\[(\w+)\]>", r"<\1>", shown.replace(" range>", ">"))
+
+
+class PlainCommand(TyperCommand):
+    """A command whose arguments and options use :class:`PlainArgument` / :class:`PlainOption`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is TyperArgument:
+                param.__class__ = PlainArgument
+            elif type(param) is TyperOption:
+                param.__class__ = PlainOption
+
+
+class App(typer.Typer):
+    """``typer.Typer`` whose commands default to :class:`PlainCommand` (readable help)."""
+
+    def command(self, *args: Any, cls: type[TyperCommand] | None = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or PlainCommand, **kwargs)
+
 
 err = Console(stderr=True)
 out = Console(highlight=False, soft_wrap=True)

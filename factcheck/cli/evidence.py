@@ -17,6 +17,7 @@ from rich.table import Table
 
 from factcheck.cli.common import (
     ALLOW_PRIVATE_HELP,
+    App,
     emit_json,
     err,
     errors,
@@ -27,9 +28,9 @@ from factcheck.cli.common import (
 )
 from factcheck.errors import FactcheckError, InputError
 
-sources_app = typer.Typer(help="Add and list source documents (evidence passages come from them).",
+sources_app = App(help="Add and list source documents (evidence passages come from them).",
                           no_args_is_help=True, rich_markup_mode=None)
-archive_app = typer.Typer(help="Import earlier fact-checks (CSV or ClaimReview JSON-LD).",
+archive_app = App(help="Import earlier fact-checks (CSV or ClaimReview JSON-LD).",
                           no_args_is_help=True, rich_markup_mode=None)
 
 

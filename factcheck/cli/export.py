@@ -18,11 +18,11 @@ from pathlib import Path
 
 import typer
 
-from factcheck.cli.common import actor, emit_json, errors, out, plural, workspace
+from factcheck.cli.common import App, actor, emit_json, errors, out, plural, workspace
 
-export_app = typer.Typer(help="Export verdicts: CSV, ClaimReview JSON-LD, JSONL dump.",
+export_app = App(help="Export verdicts: CSV, ClaimReview JSON-LD, JSONL dump.",
                          no_args_is_help=True, rich_markup_mode=None)
-import_app = typer.Typer(help="Import a JSONL dump (merges into the database).",
+import_app = App(help="Import a JSONL dump (merges into the database).",
                          no_args_is_help=True, rich_markup_mode=None)
 
 STDOUT = "-"

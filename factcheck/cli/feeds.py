@@ -12,6 +12,7 @@ import typer
 
 from factcheck.cli.common import (
     ALLOW_PRIVATE_HELP,
+    App,
     emit_json,
     err,
     errors,
@@ -21,7 +22,7 @@ from factcheck.cli.common import (
     workspace,
 )
 
-feeds_app = typer.Typer(help="RSS/Atom feeds to monitor: new items become articles with claims.",
+feeds_app = App(help="RSS/Atom feeds to monitor: new items become articles with claims.",
                         no_args_is_help=True, rich_markup_mode=None)
 
 

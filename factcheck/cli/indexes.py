@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from factcheck.cli.common import emit_json, errors, out, workspace
+from factcheck.cli.common import App, emit_json, errors, out, workspace
 
-index_app = typer.Typer(help="Check or rebuild the FAISS indexes.", no_args_is_help=True,
+index_app = App(help="Check or rebuild the FAISS indexes.", no_args_is_help=True,
                         rich_markup_mode=None)
 
 

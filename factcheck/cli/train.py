@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from factcheck.cli.common import emit_json, err, errors, out, workspace
+from factcheck.cli.common import App, emit_json, err, errors, out, workspace
 
-train_app = typer.Typer(help="Adapt models to this desk.", no_args_is_help=True, rich_markup_mode=None)
+train_app = App(help="Adapt models to this desk.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @train_app.command("checkworthy")

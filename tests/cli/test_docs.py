@@ -94,3 +94,16 @@ def test_every_table_row_names_a_command(cell):
     assert named, f"README Commands row names no `factcheck ...` command: {cell}"
     unknown = sorted(" ".join(p) for p in named if p not in COMMANDS)
     assert not unknown, f"README Commands row names commands that do not exist: {unknown}"
+
+
+@pytest.mark.parametrize("path", sorted(COMMANDS), ids=" ".join)
+def test_help_names_arguments_plainly(path):
+    """Usage lines say ``PATHS...`` / ``[NAME...]`` and values ``<str>``: never typer's raw
+    ``{paths}...`` or a Python type such as ``<list[str]>``."""
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    assert not re.search(r"\{\w+\}\.\.\.|<list\[|range>", result.output), (
+        f"`factcheck {' '.join(path)} --help` shows a raw typer notation:\n{result.output}"
+    )
