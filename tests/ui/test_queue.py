@@ -109,3 +109,26 @@ def test_bulk_dismiss_assign_and_second_review(app, db, ws):
     at.sidebar.text_input(key="fc_reviewer_input").input("other-desk")  # the first reviewer sees it
     ok(at.run())
     assert at.dataframe(key="queue_table_bulk").value.set_index("claim_id").loc[rest[1], "verdict"] == "True"
+
+
+@pytest.mark.slow
+def test_queue_shows_what_another_process_changed(app, ws):
+    """The queue's rows are kept between reruns, so a change made elsewhere (a verdict, an
+    assignment, an edited claim) must still show on the next rerun."""
+    from factcheck.services.review import assign_claims, edit_claim, set_verdict
+
+    at = app()
+    first = _ids(at)[0]
+    row = lambda: at.dataframe(key="queue_table").value.set_index("claim_id").loc[first]  # noqa: E731
+    assert row()["verdict"] == "" and row()["assignee"] == ""
+    set_verdict(ws, first, "Half true", "someone-else")
+    ok(at.run())
+    assert row()["verdict"] == "Half true" and row()["reviewer"] == "someone-else"
+    assign_claims(ws, [first], "ana", Actor("ed", Role.admin))
+    ok(at.run())
+    assert row()["assignee"] == "ana"
+    claim = ws.store.get_claim(first)
+    edited = edit_claim(ws, first, "someone-else", claim.start, claim.end - 1)
+    assert edited.text != claim.text
+    ok(at.run())
+    assert row()["claim"] == edited.text
