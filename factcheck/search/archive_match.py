@@ -278,6 +278,59 @@ class _MatchCorpus:
     word_docs: Any = None
     index: Any = None
     title_vecs: dict[int, np.ndarray] = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)  # row texts (keys' order)
+    changed_rows: int = 0  # rows added or retired since the last full build
+
+    def with_verdicts(self, ws: Workspace, mark: str) -> _MatchCorpus | None:
+        """This corpus brought up to date with the recorded verdicts without refitting: new
+        verdict claims are appended (BM25 with this corpus's statistics, TF-IDF with its fitted
+        vocabularies, vectors from the embedding cache) and removed or edited ones retired.
+        None when a full build is due: the archive changed, or more than one row in 20
+        changed since the last one (the statistics would drift)."""
+        if self.char_vec is None or not self.texts:
+            return None
+        import scipy.sparse as sp
+
+        now = {r["id"]: r["text"] for r in _verdict_rows(ws)}
+        was = {k[1]: self.texts[p] for p, k in enumerate(self.keys) if k[0] == "c"}
+        added = [cid for cid, text in now.items() if was.get(cid) != text]
+        gone = {cid for cid, text in was.items() if now.get(cid) != text}
+        if self.changed_rows + len(added) + len(gone) > len(self.keys) // 20:
+            return None
+        keys = list(self.keys)
+        for cid in gone:  # retired: its row stays in the matrices, matched by nobody
+            p = self.pos[("c", cid)]
+            keys[p] = ("x", p)
+        rows = [(len(keys) + i, now[cid]) for i, cid in enumerate(added)]
+        lexical = self.lexical.extended(mark, rows)
+        if lexical is None:
+            return None
+        texts = self.texts + [t for _, t in rows]
+        keys += [("c", cid) for cid in added]
+        new_texts = [t for _, t in rows]
+        keep = [j for j, cid in enumerate(self.verdict_ids) if int(cid) not in gone]
+        parts = [self.verdict_vecs[keep]] if keep else []
+        if added:
+            parts.append(ws.embedder.embed(new_texts))
+        vecs = np.vstack(parts) if parts else np.zeros((0, 1), np.float32)
+        return _MatchCorpus(
+            mark=mark,
+            lexical=lexical,
+            keys=keys,
+            pos={k: i for i, k in enumerate(keys) if k[0] != "x"},
+            verdict_ids=np.concatenate([self.verdict_ids[keep], np.asarray(added, np.int64)]),
+            verdict_vecs=vecs.astype(np.float32, copy=False),
+            char_vec=self.char_vec,
+            word_vec=self.word_vec,
+            char_docs=sp.vstack([self.char_docs, self.char_vec.transform(new_texts)]).tocsr()
+            if new_texts else self.char_docs,
+            word_docs=sp.vstack([self.word_docs, self.word_vec.transform(new_texts)]).tocsr()
+            if new_texts else self.word_docs,
+            index=self.index,
+            title_vecs=self.title_vecs,
+            texts=texts,
+            changed_rows=self.changed_rows + len(added) + len(gone),
+        )
 
     def tfidf(self, query: str, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(char n-gram, word) TF-IDF cosine of the query with these corpus rows."""
@@ -324,7 +377,7 @@ def _verdict_rows(ws: Workspace, ids: Sequence[int] | None = None) -> list[dict[
         ]
 
 
-CORPUS_FORMAT = 1
+CORPUS_FORMAT = 2  # 2: row texts kept (incremental verdict updates)
 
 
 def _corpus_path(ws: Workspace) -> Path:
@@ -395,6 +448,11 @@ def match_corpus(ws: Workspace) -> _MatchCorpus:
         corpus = cache.get("match")
         if corpus is not None and corpus.mark == mark:
             return corpus
+        if corpus is not None and corpus.mark.split("#", 1)[0] == mark.split("#", 1)[0]:
+            updated = corpus.with_verdicts(ws, mark)  # only the verdicts changed
+            if updated is not None:
+                cache["match"] = updated
+                return updated
         idx = ws.open_index("archive", repair=True)
         key = f"{idx.fingerprint}#{ws.mark('verdicts')}#{ws.model_name}"
         path = _corpus_path(ws)
@@ -419,6 +477,7 @@ def match_corpus(ws: Workspace) -> _MatchCorpus:
             char_docs=data["char_docs"],
             word_docs=data["word_docs"],
             index=idx,
+            texts=data["texts"],
         )
         cache["match"] = corpus
         return corpus
@@ -447,6 +506,7 @@ def _build_corpus(ws: Workspace, mark: str) -> dict[str, Any]:
         "word_vec": word_vec,
         "char_docs": char_docs,
         "word_docs": word_docs,
+        "texts": texts,
     }
 
 
@@ -505,6 +565,8 @@ def match_pools(
         if len(bm):
             for p in np.argsort(-bm)[:n]:
                 key = corpus.keys[int(p)]
+                if key[0] == "x":  # a retired verdict row
+                    continue
                 if bm[p] > 0 and key not in dense and not (key[0] == "c" and key[1] == exclude[qi]):
                     dense[key] = float("nan")
         pools_keys.append(dense)

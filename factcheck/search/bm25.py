@@ -42,11 +42,55 @@ class Bm25Index:
 
         ids = np.asarray([int(r[0]) for r in rows], dtype=np.int64)
         retriever = None
+        extra: dict[str, Any] = {}
         if rows:
             retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
             corpus = [tokenize(t) or ["\x00"] for _, t in rows]
             retriever.index(corpus, show_progress=False)
-        return cls(mark, ids, retriever)
+            extra["avgdl"] = float(np.mean([len(doc) for doc in corpus]))
+        return cls(mark, ids, retriever, extra)
+
+    def extended(self, mark: str, rows: Sequence[tuple[Any, str]]) -> Bm25Index | None:
+        """This index with ``rows`` appended, without re-indexing: the new rows are scored with
+        this index's statistics (document frequencies, plus the new rows' own, and average
+        length), which is what a rebuild would give while the new rows are few. Linear in the
+        new rows, where a rebuild is linear in all of them. None when this index cannot be
+        extended (empty, or built before average lengths were kept): rebuild it."""
+        if self.retriever is None or "avgdl" not in self.extra:
+            return None
+        from collections import Counter
+
+        tail = list(self.extra.get("tail", [])) + [Counter(tokenize(t) or ["\x00"]) for _, t in rows]
+        tail_df: Counter[str] = Counter()
+        for doc in tail:
+            tail_df.update(doc.keys())
+        ids = np.concatenate([self.ids, np.asarray([int(r[0]) for r in rows], dtype=np.int64)])
+        return Bm25Index(mark, ids, self.retriever, {**self.extra, "tail": tail, "tail_df": tail_df})
+
+    def _tail_scores(self, toks: list[str]) -> np.ndarray:
+        tail = self.extra.get("tail") or []
+        out = np.zeros(len(tail), np.float32)
+        if not tail:
+            return out
+        import math
+
+        vocab = self.retriever.vocab_dict
+        indptr = self.retriever.scores["indptr"]
+        n = int(self.retriever.scores["num_docs"]) + len(tail)
+        avgdl = self.extra["avgdl"]
+        lengths = [sum(doc.values()) for doc in tail]
+        for tok in toks:
+            tid = vocab.get(tok)
+            df = (int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0) + self.extra["tail_df"][tok]
+            if not df:
+                continue
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))  # bm25s' "lucene" variant
+            for j, doc in enumerate(tail):
+                tf = doc.get(tok, 0)
+                if tf:
+                    norm = BM25_K1 * ((1 - BM25_B) + BM25_B * lengths[j] / avgdl)
+                    out[j] += idf * tf / (norm + tf)
+        return out
 
     def scores(self, text: str) -> np.ndarray:
         """BM25 score of every row for a query."""
@@ -55,7 +99,10 @@ class Bm25Index:
         toks = tokenize(text)
         if not toks:
             return np.zeros(len(self.ids), np.float32)
-        return np.asarray(self.retriever.get_scores(toks), dtype=np.float32)
+        main = np.asarray(self.retriever.get_scores(toks), dtype=np.float32)
+        if not self.extra.get("tail"):
+            return main
+        return np.concatenate([main, self._tail_scores(toks)])
 
     def top(self, text: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """(row positions, scores) of the n best rows with a positive score, best first."""

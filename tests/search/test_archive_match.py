@@ -78,6 +78,50 @@ def test_match_cache_lives_in_the_user_cache_and_must_be_private(fake_ws, caplog
     assert path.stat().st_mode & 0o077 == 0  # rebuilt and saved privately
 
 
+def test_new_verdicts_update_the_corpus_without_a_refit(fake_ws, sample_text, tmp_path):
+    """A verdict saved (or a verdict claim dismissed) updates the in-memory corpus in place of a
+    full refit, and matching gives what a full rebuild gives."""
+    import csv
+
+    from factcheck.search.archive_match import _corpus_path
+    from factcheck.search.state import ws_cache
+    from factcheck.services.review import dismiss_claims
+
+    import_archive(fake_ws, ARCHIVE / "past_checks.csv")
+    more = tmp_path / "more.csv"  # a bigger archive: one new verdict is a small change
+    topics = ["bus fares", "school meals", "river pollution", "housing permits", "tax refunds"]
+    with more.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "claim", "verdict", "url", "date", "title"])
+        for i in range(40):
+            w.writerow([f"x-{i}", f"The city spent {i + 3} million dollars on {topics[i % 5]} in {2000 + i}.",
+                        "False", f"https://example.org/x/{i}", "2025-01-01", ""])
+    import_archive(fake_ws, more)
+    c1, c2 = store_claims(fake_ws, sample_text, [VALUATION, NUT_JOBS])
+    set_verdict(fake_ws, c1.id, "Mostly true", "tester")
+    queries = [c1.text, c2.text, "Anthropic valuation billion", "federal agency stop using Anthropic"]
+    match_many(fake_ws, queries, 5)  # full build
+    set_verdict(fake_ws, c2.id, "False", "tester")
+    fake_ws.changed("verdicts")
+    incremental = match_many(fake_ws, queries, 5)
+    corpus = ws_cache(fake_ws)["match"]
+    assert corpus.changed_rows == 1  # c2 appended, nothing refitted
+    assert any(m.claim_id == c2.id for m in incremental[1] + incremental[0])
+    dismiss_claims(fake_ws, [c1.id], "tester")
+    fake_ws.changed("claims", "verdicts")
+    after = match_many(fake_ws, queries, 5)
+    assert all(m.claim_id != c1.id for ms in after for m in ms)  # retired
+
+    ws_cache(fake_ws).pop("match")  # a full rebuild of the same data
+    _corpus_path(fake_ws).unlink()
+    rebuilt = match_many(fake_ws, queries, 5)
+    assert ws_cache(fake_ws)["match"].changed_rows == 0
+    for got, want in zip(after, rebuilt):
+        assert got[0].archive_id == want[0].archive_id
+        # the statistics of a refit drift a little
+        assert [m.score for m in got] == pytest.approx([m.score for m in want], abs=0.06)
+
+
 # -- with the real model ------------------------------------------------------------
 @pytest.mark.slow
 def test_real_archive_matching(real_ws):
