@@ -213,6 +213,8 @@ MODELS_BY_TABLE: dict[str, type[BaseModel]] = {
     "verdicts": Verdict,
     "review_events": ReviewEvent,
     "archive": ArchiveCheck,
+    "assignments": Assignment,
+    "second_reviews": SecondReview,
 }
 
 

@@ -23,11 +23,13 @@ from factcheck.db.store import (
     INDEX_SOURCES,
     MODELS_BY_TABLE,
     articles,
+    assignments,
     claims,
     evidence_links,
     passages,
     review_events,
     row_to,
+    second_reviews,
     sources,
     to_row,
     verdicts,
@@ -53,7 +55,7 @@ log = logging.getLogger(__name__)
 DUMP_FORMAT = "factcheck-jsonl"
 DUMP_TABLES: tuple[str, ...] = (
     "articles", "sentences", "claims", "sources", "passages", "evidence_links", "verdicts",
-    "review_events", "archive",
+    "review_events", "archive", "assignments", "second_reviews",
 )
 """Tables in a dump, in dependency order (the `embeddings` cache is not dumped)."""
 
@@ -67,6 +69,8 @@ _TABLES: dict[str, sa.Table] = {
     "verdicts": verdicts,
     "review_events": review_events,
     "archive": archive_table,
+    "assignments": assignments,
+    "second_reviews": second_reviews,
 }
 
 
@@ -247,6 +251,29 @@ class _Merger:
             new.append(rec)
         self.insert(table, new)
 
+    # -- tables with one record per claim: the newer record wins -------------------------------
+    def per_claim(self, table: str, lines: list[_Line], order: Callable[[Any], Any],
+                  describe: Callable[[Any, Any], str]) -> None:
+        """Records keyed by ``claim_id`` (claim ids remapped as the claims were): a new claim's
+        record is added, a record newer by ``order`` replaces the stored one, an older one is a
+        conflict (``describe(dump record, stored record)``)."""
+        have = {r.claim_id: r for r in self.existing(table)}
+        new = []
+        for line in self.remap(lines, {"claim_id": ("claim", self.claim_ids)}):
+            rec = line.record
+            cur = have.get(rec.claim_id)
+            if cur is None:
+                have[rec.claim_id] = rec
+                new.append(rec)
+            elif cur == rec:
+                self.report.count(table, "skipped_same")
+            elif order(rec) > order(cur):
+                self.update(table, {"claim_id": rec.claim_id}, rec)
+                have[rec.claim_id] = rec
+            else:
+                self.conflict(line, describe(rec, cur))
+        self.insert(table, new)
+
     # -- tables with integer ids that may collide ---------------------------------------------
     def with_ids(
         self,
@@ -351,6 +378,17 @@ def _claim_conflict(mine: Any, cur: Any) -> str:
             f"{cur.version}, the dump has version {mine.version}; kept the stored claim")
 
 
+def _second_review_progress(r: Any) -> tuple[datetime, int, datetime, int, datetime]:
+    """How far a second review got: requested, then the second verdict, then resolved."""
+    never = datetime.min.replace(tzinfo=UTC)
+
+    def at(t: datetime | None) -> datetime:
+        return never if t is None else (t if t.tzinfo else t.replace(tzinfo=UTC))
+
+    return (at(r.requested_at), r.second_at is not None, at(r.second_at), r.resolved_at is not None,
+            at(r.resolved_at))
+
+
 def _verdict_conflict(mine: Any, cur: Any) -> str:
     return (f"claim {cur.claim_id}: the dump's verdict {mine.label!r} by {mine.reviewer} "
             f"(version {mine.version}, {iso_utc(mine.created_at)}) is not newer than the stored "
@@ -419,23 +457,8 @@ def _merge(conn: Connection, parsed: dict[str, list[_Line]], name: str, report: 
     m.with_ids("evidence_links", links, "id", key=lambda r: (r.claim_id, r.passage_id),
                newer=lambda a, b: a.created_at > b.created_at, describe=_link_conflict)
 
-    verdict_lines = m.remap(get("verdicts", []), {"claim_id": ("claim", m.claim_ids)})
-    have = {v.claim_id: v for v in m.existing("verdicts")}
-    new = []
-    for line in verdict_lines:
-        rec = line.record
-        cur = have.get(rec.claim_id)
-        if cur is None:
-            have[rec.claim_id] = rec
-            new.append(rec)
-        elif cur == rec:
-            report.count("verdicts", "skipped_same")
-        elif (rec.version, rec.created_at) > (cur.version, cur.created_at):
-            m.update("verdicts", {"claim_id": rec.claim_id}, rec)
-            have[rec.claim_id] = rec
-        else:
-            m.conflict(line, _verdict_conflict(rec, cur))
-    m.insert("verdicts", new)
+    m.per_claim("verdicts", get("verdicts", []), order=lambda r: (r.version, r.created_at),
+                describe=_verdict_conflict)
 
     events = m.remap(get("review_events", []), {"claim_id": ("claim", m.claim_ids)})
     events = [
@@ -448,6 +471,12 @@ def _merge(conn: Connection, parsed: dict[str, list[_Line]], name: str, report: 
     m.with_ids("archive", get("archive", []), "seq", key=lambda r: r.id, newer=None,
                describe=lambda a, b: f"archive entry {b.id!r} differs from the stored one; "
                                      "kept the stored entry")
+    m.per_claim("assignments", get("assignments", []), order=lambda r: r.assigned_at,
+                describe=lambda a, b: f"claim {b.claim_id}: the dump's assignment to {a.assignee} "
+                                      f"is not newer than the stored one to {b.assignee}; kept it")
+    m.per_claim("second_reviews", get("second_reviews", []), order=_second_review_progress,
+                describe=lambda a, b: f"claim {b.claim_id}: the dump's second review is not further "
+                                      "along than the stored one; kept the stored one")
     _fix_sequences(conn)
 
 

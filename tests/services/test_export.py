@@ -440,6 +440,10 @@ def _sorted_lines(path) -> list[bytes]:
 
 
 def test_dump_import_dump_is_identical(fake_ws, data, tmp_path, make_ws):
+    ids = data["ids"]  # assignments and blind second reviews travel too
+    review.assign_claims(fake_ws, [ids[7]], "carol", "alice")
+    review.request_second_reviews(fake_ws, [ids[0], ids[3]], "alice")
+    review.set_verdict(fake_ws, ids[3], "Half true", "carol", "Second look.")  # the second verdict
     first = tmp_path / "dump.jsonl"
     report = fc_dump.export_jsonl(fake_ws, first)
     lines = first.read_text(encoding="utf-8").splitlines()
@@ -642,3 +646,28 @@ def test_dangling_parent_is_an_error(fake_ws, tmp_path):
     assert report.errors == [f"{path}:1: claim refers to article 'ghost', which is in neither the "
                              "dump nor the database"]
     assert fake_ws.store.count(claims) == 0
+
+
+def test_dump_merges_assignments_and_second_reviews_newest_first(fake_ws, data, tmp_path, make_ws):
+    ids = data["ids"]
+    review.assign_claims(fake_ws, [ids[7]], "carol", "alice")
+    review.request_second_reviews(fake_ws, [ids[0]], "alice")
+    dump = tmp_path / "dump.jsonl"
+    fc_dump.export_jsonl(fake_ws, dump)
+    other = make_ws()
+    assert fc_dump.import_jsonl(other, dump).ok
+    assert review.assignee_of(other, ids[7]) == "carol"
+    assert review.second_review(other, ids[0]).first_label == "False"
+    review.assign_claims(other, [ids[7]], "dave", "alice")  # newer than the dump's
+    review.set_verdict(other, ids[0], "True", "erin", "Second look.")  # further along
+    again = fc_dump.import_jsonl(other, dump)
+    assert review.assignee_of(other, ids[7]) == "dave"
+    assert review.second_review(other, ids[0]).second_label == "True"
+    assert any("assignment to carol is not newer" in c for c in again.conflicts)
+    assert any("second review is not further along" in c for c in again.conflicts)
+    # and the other way: the further-along record from a dump replaces the stored one
+    back = tmp_path / "back.jsonl"
+    fc_dump.export_jsonl(other, back)
+    assert fc_dump.import_jsonl(fake_ws, back).ok
+    assert review.assignee_of(fake_ws, ids[7]) == "dave"
+    assert review.second_review(fake_ws, ids[0]).second_label == "True"
