@@ -236,18 +236,25 @@ def _extract_group(
     """Extract a group of documents, forward: each is split once, all their sentences are scored
     and embedded in one model call, each document is saved, and the claims' vectors are kept for
     the index (``ArticleResult.vectors``). A document that fails is reported, the others go on.
+    Documents already stored are answered from the database in one lookup for the whole group.
     """
+    results: list[ArticleResult] = []
+    todo: list[tuple[int, Document]] = []
+    ids = [doc.content_id() for doc in docs]
+    stored = ws.store.stored_extractions(ids)
+    for doc, article_id in zip(docs, ids):
+        if article_id in stored:
+            count, claims = stored[article_id]
+            results.append(ArticleResult(origin=doc.origin, article_id=article_id, title=doc.title,
+                                         skipped=True, sentences=count, claims=claims))
+        else:
+            results.append(ArticleResult(origin=doc.origin, article_id=article_id, title=doc.title))
+            todo.append((len(results) - 1, doc))
+    if not todo:
+        return results
     from factcheck.services.pipeline import compute_documents
 
     threshold = ws.min_score(min_score)
-    results: list[ArticleResult] = []
-    todo: list[tuple[int, Document]] = []
-    for doc in docs:
-        if ws.store.has_article(doc.content_id()):
-            results.append(_stored(ws, doc))
-        else:
-            results.append(ArticleResult(origin=doc.origin, article_id=doc.content_id(), title=doc.title))
-            todo.append((len(results) - 1, doc))
     try:
         computed = compute_documents(ws, [doc for _, doc in todo], threshold, on_embedded)
     except FactcheckError as e:
