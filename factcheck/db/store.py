@@ -15,9 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine
@@ -42,6 +41,9 @@ from factcheck.models import (
     Source,
     Verdict,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -522,6 +524,8 @@ class Store:
     # -- embedding cache ----------------------------------------------------
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Cached embeddings for these text hashes under this model."""
+        import numpy as np
+
         out: dict[str, np.ndarray] = {}
         unique = list(dict.fromkeys(hashes))
         with self.engine.connect() as conn:
@@ -535,6 +539,8 @@ class Store:
 
     def cache_vectors(self, model: str, items: dict[str, np.ndarray]) -> None:
         """Store embeddings (ignores ones already cached)."""
+        import numpy as np
+
         if not items:
             return
         with self.begin() as conn:

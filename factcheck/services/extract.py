@@ -21,11 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from factcheck.errors import FactcheckError, InputError
 from factcheck.io.readers import Document
-from factcheck.ml.checkworthy import classify_type
 from factcheck.models import Article, Claim, ClaimType, Sentence
 from factcheck.services.links import provenance, read_inputs
 from factcheck.text.sentences import (
@@ -38,6 +35,8 @@ from factcheck.text.speakers import Attributor, quote_regions, regions_overlappi
 from factcheck.text.values import extract_values
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from factcheck.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -111,6 +110,8 @@ def analyse(
     ``scores_for(texts)`` gives each sentence's check-worthiness (``Workspace.sentence_scores``);
     a caller that has already split and scored the text passes ``spans`` and ``scores`` instead.
     """
+    from factcheck.ml.checkworthy import classify_type  # numpy and the weights: only when analysing
+
     if spans is None:
         spans = split_sentences(text)
     texts = [text[s:e] for s, e in spans]
