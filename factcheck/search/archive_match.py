@@ -31,6 +31,7 @@ from factcheck.db.store import verdicts as verdicts_table
 from factcheck.errors import FactcheckError, InputError, NotFoundError
 from factcheck.search.bm25 import Bm25Index
 from factcheck.search.state import query_threads, ws_cache
+from factcheck.search.tfidf import TfidfSpace
 from factcheck.text.tokens import FUNCTION_WORDS, stem, tokenize
 
 if TYPE_CHECKING:
@@ -272,37 +273,26 @@ class _MatchCorpus:
     pos: dict[tuple[str, int], int]
     verdict_ids: np.ndarray
     verdict_vecs: np.ndarray
-    char_vec: Any = None
-    word_vec: Any = None
-    char_docs: Any = None
-    word_docs: Any = None
+    char: TfidfSpace | None = None
+    word: TfidfSpace | None = None
     index: Any = None
     title_vecs: dict[int, np.ndarray] = field(default_factory=dict)
 
     def tfidf(self, query: str, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(char n-gram, word) TF-IDF cosine of the query with these corpus rows."""
-        if self.char_vec is None or not rows:
+        if self.char is None or self.word is None or not rows:
             return np.zeros(len(rows)), np.zeros(len(rows))
-        qc = self.char_vec.transform([query])
-        qw = self.word_vec.transform([query])
-        ch = (self.char_docs[rows] @ qc.T).toarray().ravel()
-        wd = (self.word_docs[rows] @ qw.T).toarray().ravel()
-        return ch, wd
+        return self.char.cosine(query, rows), self.word.cosine(query, rows)
 
 
-def _fit_tfidf(texts: list[str]) -> tuple[Any, Any, Any, Any]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    char_vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                               dtype=np.float32)
-    word_vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english",
-                               dtype=np.float32)
+def _fit_tfidf(texts: list[str]) -> tuple[TfidfSpace | None, TfidfSpace | None]:
+    """Character 3-5-gram and word 1-2-gram TF-IDF spaces of the corpus (None, None when a
+    vocabulary is empty, e.g. only stop words)."""
     try:
-        char_docs = char_vec.fit_transform(texts).tocsr()
-        word_docs = word_vec.fit_transform(texts).tocsr()
-    except ValueError:  # empty vocabulary (e.g. only stop words)
-        return None, None, None, None
-    return char_vec, word_vec, char_docs, word_docs
+        return (TfidfSpace.fit(texts, "char_wb", (3, 5)),
+                TfidfSpace.fit(texts, "word", (1, 2), stop_words="english"))
+    except ValueError:
+        return None, None
 
 
 def _verdict_rows(ws: Workspace, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
@@ -324,7 +314,10 @@ def _verdict_rows(ws: Workspace, ids: Sequence[int] | None = None) -> list[dict[
         ]
 
 
-CORPUS_FORMAT = 1
+# 2: BM25 and TF-IDF kept as plain numpy (search.bm25.Bm25Scores, search.tfidf.TfidfSpace), so
+# loading the file imports neither bm25s, scikit-learn nor scipy. The format is in the file name:
+# an older file is never unpickled (that would import them), just left for a rebuild.
+CORPUS_FORMAT = 2
 
 
 def _corpus_path(ws: Workspace) -> Path:
@@ -337,7 +330,7 @@ def _corpus_path(ws: Workspace) -> Path:
 
     where = f"{ws.store.url}|{Path(ws.index_dir).resolve()}"
     name = hashlib.sha256(where.encode()).hexdigest()[:24]
-    return ws.settings.user_cache / "match-corpus" / f"{name}.pkl"
+    return ws.settings.user_cache / "match-corpus" / f"{name}.v{CORPUS_FORMAT}.pkl"
 
 
 def _load_corpus(path: Path, key: str) -> dict[str, Any] | None:
@@ -414,10 +407,8 @@ def match_corpus(ws: Workspace) -> _MatchCorpus:
             pos={k: i for i, k in enumerate(keys)},
             verdict_ids=data["verdict_ids"],
             verdict_vecs=data["verdict_vecs"],
-            char_vec=data["char_vec"],
-            word_vec=data["word_vec"],
-            char_docs=data["char_docs"],
-            word_docs=data["word_docs"],
+            char=data["char"],
+            word=data["word"],
             index=idx,
         )
         cache["match"] = corpus
@@ -432,7 +423,7 @@ def _build_corpus(ws: Workspace, mark: str) -> dict[str, Any]:
     keys = [("a", int(r.seq)) for r in arch] + [("c", r["id"]) for r in verd]
     texts = [f"{r.claim} {r.title or ''}".strip() for r in arch] + [r["text"] for r in verd]
     lexical = Bm25Index.build(mark, list(zip(range(len(keys)), texts)))
-    char_vec, word_vec, char_docs, word_docs = _fit_tfidf(texts) if texts else (None,) * 4
+    char, word = _fit_tfidf(texts) if texts else (None, None)
     if verd:
         vecs = ws.embedder.embed([r["text"] for r in verd])
     else:
@@ -443,10 +434,8 @@ def _build_corpus(ws: Workspace, mark: str) -> dict[str, Any]:
         "keys": keys,
         "verdict_ids": np.asarray([r["id"] for r in verd], np.int64),
         "verdict_vecs": vecs,
-        "char_vec": char_vec,
-        "word_vec": word_vec,
-        "char_docs": char_docs,
-        "word_docs": word_docs,
+        "char": char,
+        "word": word,
     }
 
 
