@@ -13,9 +13,13 @@ The export is made once, on first use, from the offline model and kept in the pe
 
     onnx/<model>/model.int8.onnx
     onnx/<model>/manifest.json     model, source checksum, opset, quantisation, size, sha256
+    onnx/<model>/verified.json     size, mtime and inode of the file when its sha256 last matched
 
 The manifest is written last (temp + ``os.replace``); a file whose size or sha256 differs from
-its manifest, or an older export format, is rebuilt. Dynamic quantisation of every MatMul loses
+its manifest, or an older export format, is rebuilt. The sha256 is computed again only when the
+file changed since it last matched (size, mtime or inode differ from ``verified.json``).
+
+Dynamic quantisation of every MatMul loses
 too much (min cosine to fp32 0.88 on ClaimBuster sentences); nine sensitive MatMuls stay in fp32
 (``KEEP_FP32``), which brings it to 0.987 at nearly the same speed. Dynamic quantisation scales
 activations per batch (padding included), so a text's vector varies slightly with the texts batched
@@ -47,6 +51,7 @@ EXPORT_FORMAT = 1  # bump when the exported graph or the quantisation recipe cha
 OPSET = 17
 ONNX_FILE = "model.int8.onnx"
 MANIFEST = "manifest.json"
+VERIFIED = "verified.json"  # the file state at its last full checksum (see _verified)
 # MatMul nodes left in fp32 (the rest are quantised to int8), chosen by sensitivity: quantising one
 # node at a time, the FFN output projections (inputs after GELU, with outliers) cost the most
 # (min cosine 0.957 for layer 0's alone), then the FFN input projections. Min cosine to fp32 on 400
@@ -140,9 +145,39 @@ def check_export(folder: Path, wanted: dict[str, Any]) -> str | None:
         return f"{ONNX_FILE} is missing"
     if size != manifest.get("size"):
         return f"{ONNX_FILE} has {size} bytes, the manifest says {manifest.get('size')}"
+    if _verified(folder, manifest):
+        return None
     if _sha256(path) != manifest.get("sha256"):
         return f"{ONNX_FILE} checksum differs from the manifest (corrupt)"
+    _mark_verified(folder, manifest)
     return None
+
+
+def _file_state(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _verified(folder: Path, manifest: dict[str, Any]) -> bool:
+    """True when the export was checksummed before and has not been touched since: the stamp
+    names the manifest's sha256 and the file's size, mtime and inode as they were then. Hashing
+    74 MB takes longer than answering a query; any write to the file changes its mtime."""
+    try:
+        stamp = json.loads((folder / VERIFIED).read_text())
+        return stamp == {"sha256": manifest.get("sha256"), "file": _file_state(folder / ONNX_FILE)}
+    except (OSError, ValueError):
+        return False
+
+
+def _mark_verified(folder: Path, manifest: dict[str, Any]) -> None:
+    """Remember that the export matched its checksum (best effort, atomic)."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump({"sha256": manifest.get("sha256"), "file": _file_state(folder / ONNX_FILE)}, f)
+        os.replace(tmp, folder / VERIFIED)
+    except OSError as e:
+        log.info("%s: cannot write %s (%s); the export is checksummed on every load", folder, VERIFIED, e)
 
 
 def ensure_export(cache: Path, name: str) -> Path:

@@ -130,6 +130,29 @@ def test_manifest_is_checked(tmp_path):
     assert "unreadable manifest" in oe.check_export(folder, wanted)
 
 
+def test_checksum_is_computed_again_only_when_the_file_changed(tmp_path, monkeypatch):
+    wanted = oe._wanted_manifest(DEFAULT_MODEL, oe.model_dir(DEFAULT_MODEL))
+    folder = tmp_path / "e"
+    _fake_export(folder, wanted, b"onnx bytes")
+    hashed: list[Path] = []
+    real = oe._sha256
+    monkeypatch.setattr(oe, "_sha256", lambda path: hashed.append(path) or real(path))
+    assert oe.check_export(folder, wanted) is None and len(hashed) == 1
+    assert (folder / oe.VERIFIED).exists()
+    assert oe.check_export(folder, wanted) is None and len(hashed) == 1  # unchanged: no hashing
+    import os
+    import time
+
+    time.sleep(0.01)
+    (folder / oe.ONNX_FILE).write_bytes(b"onnx bytez")  # same size, new content, new mtime
+    assert "checksum" in oe.check_export(folder, wanted) and len(hashed) == 2
+    (folder / oe.ONNX_FILE).write_bytes(b"onnx bytes")
+    os.utime(folder / oe.ONNX_FILE, ns=(1, 1))  # any change of the file state means hashing again
+    assert oe.check_export(folder, wanted) is None and len(hashed) == 3
+    (folder / oe.VERIFIED).write_text("{broken")
+    assert oe.check_export(folder, wanted) is None and len(hashed) == 4
+
+
 def test_stale_export_is_rebuilt_and_a_current_one_kept(tmp_path, monkeypatch):
     calls = []
 
