@@ -29,6 +29,7 @@ from factcheck.db.store import articles as articles_table
 from factcheck.db.store import claims as claims_table
 from factcheck.db.store import verdicts as verdicts_table
 from factcheck.errors import FactcheckError, InputError, NotFoundError
+from factcheck.search import user_cache
 from factcheck.search.bm25 import Bm25Index
 from factcheck.search.state import query_threads, ws_cache
 from factcheck.search.tfidf import TfidfSpace
@@ -321,58 +322,18 @@ CORPUS_FORMAT = 2
 
 
 def _corpus_path(ws: Workspace) -> Path:
-    """The saved corpus of this database + index folder, in the user's own cache folder.
-
-    Not in the index folder: that may be shared by a team, and loading a pickle someone else
-    could write would run their code.
-    """
-    import hashlib
-
-    where = f"{ws.store.url}|{Path(ws.index_dir).resolve()}"
-    name = hashlib.sha256(where.encode()).hexdigest()[:24]
-    return ws.settings.user_cache / "match-corpus" / f"{name}.v{CORPUS_FORMAT}.pkl"
+    """The saved corpus of this database + index folder, in the user's own cache folder
+    (:mod:`factcheck.search.user_cache`)."""
+    return user_cache.cache_path(ws, "match-corpus", CORPUS_FORMAT)
 
 
 def _load_corpus(path: Path, key: str) -> dict[str, Any] | None:
     """The saved corpus parts if the file is ours and built for ``key`` (else None)."""
-    import os
-    import pickle
-
-    try:
-        st = path.stat()
-        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-            log.warning("%s: match cache not owned by you or writable by others; ignoring it", path)
-            return None
-        with path.open("rb") as f:
-            data = pickle.load(f)  # noqa: S301 - our own file in our own cache folder, checked above
-    except FileNotFoundError:
-        return None
-    except Exception as e:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
-        log.warning("%s: unreadable match cache (%s); rebuilding it", path, e)
-        return None
-    if not isinstance(data, dict) or data.get("format") != CORPUS_FORMAT or data.get("key") != key:
-        return None
-    return data
+    return user_cache.load(path, key, CORPUS_FORMAT, "match cache")
 
 
 def _save_corpus(path: Path, data: dict[str, Any]) -> None:
-    import os
-    import pickle
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".corpus.", suffix=".tmp")  # mode 0600
-    except OSError as e:
-        log.warning("%s: cannot save the match cache (%s)", path, e)
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        log.warning("%s: cannot save the match cache (%s)", path, e)
+    user_cache.save(path, data, "match cache")
 
 
 def match_corpus(ws: Workspace) -> _MatchCorpus:
