@@ -27,11 +27,9 @@ SAMPLE = [
 
 
 @pytest.fixture(scope="module")
-def export_cache(tmp_path_factory) -> Path:
-    """A user cache holding a real int8 export of the default model (exported once here)."""
-    cache = tmp_path_factory.mktemp("onnx-cache")
-    oe.ensure_export(cache, DEFAULT_MODEL)
-    return cache
+def export_cache(onnx_cache) -> Path:
+    """A user cache holding a real int8 export of the default model (conftest's, exported once)."""
+    return onnx_cache
 
 
 @pytest.mark.slow
