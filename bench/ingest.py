@@ -545,6 +545,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "ingest.json"
     old = json.loads(path.read_text()) if path.exists() else {}
+    result["machine"] = {**old.get("machine", {}), **result["machine"]}  # a partial run keeps the rest
     old.update(result)
     path.write_text(json.dumps(old, indent=2) + "\n")
     lines = ["# bench/ingest.py results", ""]
