@@ -63,6 +63,22 @@ def test_int8_embeddings_and_states_match_pytorch(export_cache, st_model, sample
 
 
 @pytest.mark.slow
+def test_queries_run_on_a_one_thread_session_with_the_same_numbers(export_cache):
+    enc = oe.OnnxEncoder(DEFAULT_MODEL, export_cache)
+    assert enc._sessions == {}  # nothing opened before the first text
+    one = enc.encode(SAMPLE[:2])
+    assert set(enc._sessions) == {1}  # a query: the one-thread session only
+    assert enc.get_sentence_embedding_dimension() == 384 and enc.layers == 6
+    many = enc.encode(SAMPLE * 2)  # more than QUERY_TEXTS: the default session, from now on
+    assert len(SAMPLE) * 2 > oe.QUERY_TEXTS and set(enc._sessions) == {0, 1}
+    again = enc.encode(SAMPLE[:2])
+    np.testing.assert_array_equal(one, again)  # same kernels, same floats, whatever the threads
+    fresh = oe.OnnxEncoder(DEFAULT_MODEL, export_cache)
+    np.testing.assert_array_equal(fresh.encode(SAMPLE * 2), many)
+    assert set(fresh._sessions) == {0}
+
+
+@pytest.mark.slow
 def test_query_path_imports_no_torch(export_cache):
     import subprocess
     import sys
