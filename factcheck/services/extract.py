@@ -31,8 +31,6 @@ from factcheck.text.sentences import (
     split_compound,
     split_sentences,
 )
-from factcheck.text.speakers import Attributor, quote_regions, regions_overlapping
-from factcheck.text.values import extract_values
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,6 +86,8 @@ def is_boilerplate(sentence: str, paragraph: str) -> bool:
 
 
 def _quoted_words(start: int, end: int, regions: list[tuple[int, int]], text: str) -> int:
+    from factcheck.text.speakers import regions_overlapping
+
     words = 0
     for a, b in regions_overlapping(regions, start, end):
         lo, hi = max(a, start), min(b, end)
@@ -110,7 +110,11 @@ def analyse(
     ``scores_for(texts)`` gives each sentence's check-worthiness (``Workspace.sentence_scores``);
     a caller that has already split and scored the text passes ``spans`` and ``scores`` instead.
     """
-    from factcheck.ml.checkworthy import classify_type  # numpy and the weights: only when analysing
+    # numpy and the weights, speaker and value rules: imported when a text is analysed (a re-run
+    # over stored files analyses nothing)
+    from factcheck.ml.checkworthy import classify_type
+    from factcheck.text.speakers import Attributor, quote_regions, regions_overlapping
+    from factcheck.text.values import extract_values
 
     if spans is None:
         spans = split_sentences(text)
