@@ -3,6 +3,7 @@ re-run and query commands as whole processes, and FAISS search latency/recall.
 
     python bench/ingest.py [--sentences 2000] [--sizes 100000 1000000] [--skip-search]
     python bench/ingest.py --skip-search --skip-throughput --encoders --gate --processes
+    python bench/ingest.py --processes-only --before ../main      # parts 3/4, before vs after
 
 0. ``--encoders``: in one run on the same sentences, interleaved: raw ``SentenceTransformer.encode``
    in PyTorch (batch 16 and 64; the better one is the baseline), factcheck's torch encoder and
@@ -16,6 +17,7 @@ re-run and query commands as whole processes, and FAISS search latency/recall.
    ``--processes``: whole ``factcheck`` processes: first ``extract`` (torch and onnx-int8) vs the
    re-run over the unchanged files (target >= 20x), and ``similar``, ``match TEXT`` and
    ``suggest --text`` with each encoder (target <= 2 s with onnx-int8). Wall and CPU seconds.
+   ``--before TREE`` times another checkout (the main branch) the same way in the same run.
 
 1. Raw ``model.encode`` sentences/s (batch 64, as the issue measured it) vs the whole ``extract``
    pipeline (split, embed, score, values, store, index) on the same sentences in the same run
@@ -325,55 +327,132 @@ def _timed(cmd: list[str], env: dict, cwd: Path) -> dict:
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "exit": proc.returncode}
 
 
-def processes(n: int, repeats: int = 2, query_corpus: int = 200) -> dict:
-    """Whole `factcheck` processes: first extract of `n` sentences vs its re-run (onnx-int8), and
-    the query commands with each encoder (on a `query_corpus`-sentence database of their own: a
-    query's time is the process, the model and one search, not the corpus size)."""
-    from factcheck.config import Settings
+def _tree_commit(tree: Path) -> str:
+    import subprocess
 
-    sentences = load_sentences(n)
-    out: dict = {"sentences": len(sentences), "query_corpus_sentences": query_corpus}
-    base_env = {**os.environ, "PYTHONPATH": str(REPO), "FACTCHECK_CACHE_DIR": str(Settings().user_cache)}
+    out = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True,
+                         text=True)
+    return out.stdout.strip() or "?"
+
+
+def _best(runs: list[dict]) -> dict:
+    """The run with the least wall time, with every run's wall and CPU seconds."""
+    best = dict(min(runs, key=lambda r: r["wall_s"]))
+    if len(runs) > 1:
+        best["runs_wall_s"] = [r["wall_s"] for r in runs]
+        best["runs_cpu_s"] = [r["cpu_s"] for r in runs]
+    return best
+
+
+def _tree_env(tree: Path, root: Path) -> dict[str, str]:
+    """The environment that runs `factcheck` from `tree`, byte code cached (as in an installed
+    package) in a folder of this run: the trees' source folders are not written to."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(PYTHONPATH=str(tree), PYTHONPYCACHEPREFIX=str(root / f"pycache-{tree.name}"))
+    return env
+
+
+def _tree_extracts(trees: dict[str, Path], root: Path, repeats: int) -> dict[str, dict]:
+    """First extract of the corpus on a fresh database, then its re-runs, with onnx-int8, the
+    trees interleaved `repeats` times (this machine's load drifts); best of each."""
     cli = [sys.executable, "-m", "factcheck"]
+    firsts: dict[str, list[dict]] = {k: [] for k in trees}
+    reruns: dict[str, list[dict]] = {k: [] for k in trees}
+    for label, tree in trees.items():  # imports compiled once, untimed
+        env = {**_tree_env(tree, root), "FACTCHECK_ENCODER": "onnx-int8",
+               "FACTCHECK_DB": str(root / f"warm-{label}.db"),
+               "FACTCHECK_INDEX_DIR": str(root / f"iw-{label}")}
+        _timed(cli + ["extract", str(root / "warm")], env, root)
+    for rep in range(repeats):
+        for label, tree in trees.items():
+            env = {**_tree_env(tree, root), "FACTCHECK_ENCODER": "onnx-int8",
+                   "FACTCHECK_DB": str(root / f"big-{label}-{rep}.db"),
+                   "FACTCHECK_INDEX_DIR": str(root / f"idx-big-{label}-{rep}")}
+            firsts[label].append(_timed(cli + ["extract", str(root / "articles")], env, root))
+            reruns[label] += [_timed(cli + ["extract", str(root / "articles")], env, root) for _ in range(2)]
+            print(label, firsts[label][-1], reruns[label][-2:], file=sys.stderr)
+    out = {}
+    for label in trees:
+        first, rerun = _best(firsts[label]), _best(reruns[label])
+        out[label] = {"first_extract": first, "rerun_extract": rerun,
+                      "rerun_speedup_wall": round(first["wall_s"] / max(rerun["wall_s"], 1e-9), 1),
+                      "rerun_speedup_cpu": round(first["cpu_s"] / max(rerun["cpu_s"], 1e-9), 1)}
+    return out
+
+
+def _tree_queries(tree: Path, root: Path, repeats: int, encoders: tuple[str, ...]) -> dict:
+    """The query commands of one source tree with each encoder, each timed after one untimed
+    warm-up run (which builds the saved match corpus and BM25)."""
+    cli = [sys.executable, "-m", "factcheck"]
+    tag = tree.name
     query = "The unemployment rate is the lowest it has been in fifty years."
     cmds = {"similar": ["similar", query], "match_text": ["match", query],
             "suggest_text": ["suggest", "--text", query]}
+    out: dict = {}
+    for encoder in encoders:
+        env = {**_tree_env(tree, root), "FACTCHECK_ENCODER": encoder,
+               "FACTCHECK_DB": str(root / f"{tag}-{encoder}.db"),
+               "FACTCHECK_INDEX_DIR": str(root / f"idx-{tag}-{encoder}")}
+        _timed(cli + ["extract", str(root / "small")], env, root)
+        # an archive and sources, so that `match` and `suggest` have something to embed against
+        _timed(cli + ["archive", "import", str(REPO / "sample_data" / "archive" / "past_checks.csv")],
+               env, root)
+        _timed(cli + ["sources", "add", str(REPO / "sample_data" / "sources")], env, root)
+        q: dict = {}
+        for name, args in cmds.items():
+            _timed(cli + args, env, root)  # warm-up
+            q[name] = _best([_timed(cli + args, env, root)
+                             for _ in range(repeats if encoder != "torch" else 1)])
+        out[encoder] = {"queries": q}
+        print(json.dumps({tag: {encoder: q}}), file=sys.stderr)
+    return out
+
+
+def processes(n: int, repeats: int = 2, query_corpus: int = 200, before: Path | None = None,
+              torch_queries: bool = True) -> dict:
+    """Whole `factcheck` processes: first extract of `n` sentences vs its re-run (onnx-int8), and
+    the query commands (on a `query_corpus`-sentence database of their own: a query's time is the
+    process, the model and one search, not the corpus size). With `before` (a checkout of the
+    main branch), the same figures for that tree in the same run, and the ratios."""
+    from factcheck.config import Settings
+
+    sentences = load_sentences(n)
+    out: dict = {"sentences": len(sentences), "query_corpus_sentences": query_corpus,
+                 "repeats": repeats, "loadavg_start": [round(x, 2) for x in os.getloadavg()]}
+    os.environ["FACTCHECK_CACHE_DIR"] = str(Settings().user_cache)  # the ONNX export, made once
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_corpus(sentences, root / "articles")
         write_corpus(sentences[:query_corpus], root / "small")
-        for encoder in ("onnx-int8", "torch"):
-            env = {**base_env, "FACTCHECK_ENCODER": encoder}
-            row: dict = {}
-            if encoder == "onnx-int8":
-                env_big = {**env, "FACTCHECK_DB": str(root / "big.db"),
-                           "FACTCHECK_INDEX_DIR": str(root / "idx-big")}
-                first = _timed(cli + ["extract", str(root / "articles")], env_big, root)
-                again = cli + ["extract", str(root / "articles")]
-                reruns = [_timed(again, env_big, root) for _ in range(repeats)]
-                rerun = min(reruns, key=lambda r: r["wall_s"])
-                row.update(first_extract=first, rerun_extract=rerun,
-                           rerun_speedup_wall=round(first["wall_s"] / max(rerun["wall_s"], 1e-9), 1),
-                           rerun_speedup_cpu=round(first["cpu_s"] / max(rerun["cpu_s"], 1e-9), 1))
-            env = {**env, "FACTCHECK_DB": str(root / f"{encoder}.db"),
-                   "FACTCHECK_INDEX_DIR": str(root / f"idx-{encoder}")}
-            _timed(cli + ["extract", str(root / "small")], env, root)
-            # an archive and sources, so that `match` and `suggest` have something to embed against
-            _timed(cli + ["archive", "import", str(REPO / "sample_data" / "archive" / "past_checks.csv")],
-                   env, root)
-            _timed(cli + ["sources", "add", str(REPO / "sample_data" / "sources")], env, root)
-            q: dict = {}
-            for name, args in cmds.items():
-                tries = [_timed(cli + args, env, root) for _ in range(repeats)]
-                q[name] = min(tries, key=lambda r: r["wall_s"])
-            row["queries"] = q
-            out[encoder] = row
-            print(json.dumps({encoder: row}), file=sys.stderr)
-    out["query_onnx_vs_torch_wall"] = {
-        k: round(out["torch"]["queries"][k]["wall_s"] / max(out["onnx-int8"]["queries"][k]["wall_s"], 1e-9),
-                 2)
-        for k in cmds}
+        write_corpus(sentences[-40:], root / "warm")
+        n_files = len(list((root / "articles").iterdir()))
+        trees = {"before": Path(before), "after": REPO} if before else {"after": REPO}
+        extracts = _tree_extracts(trees, root, repeats)
+        for label, tree in trees.items():
+            encoders = ("onnx-int8", "torch") if torch_queries and label == "after" else ("onnx-int8",)
+            row = _tree_queries(tree, root, repeats, encoders)
+            row["onnx-int8"] = {**extracts[label], **row["onnx-int8"]}
+            out[label] = {"tree": f"{tree} @ {_tree_commit(tree)}", "files": n_files, **row}
+    out["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    after = out["after"]["onnx-int8"]
+    if "torch" in out["after"]:
+        out["after_query_torch_vs_onnx_wall"] = {
+            k: round(out["after"]["torch"]["queries"][k]["wall_s"] / max(v["wall_s"], 1e-9), 2)
+            for k, v in after["queries"].items()}
+    if before:
+        prev = out["before"]["onnx-int8"]
+        pairs = {"rerun_extract": (prev["rerun_extract"], after["rerun_extract"]),
+                 **{k: (prev["queries"][k], after["queries"][k]) for k in after["queries"]}}
+        out["before_over_after"] = {
+            k: {"wall": round(b["wall_s"] / max(a["wall_s"], 1e-9), 2),
+                "cpu": round(b["cpu_s"] / max(a["cpu_s"], 1e-9), 2)} for k, (b, a) in pairs.items()}
     out["targets"] = {"rerun_speedup_wall": ">= 20", "queries onnx-int8 wall_s": "<= 2"}
+    out["note"] = ("2-core machine shared with other benchmarks: wall times are noisy, CPU seconds "
+                   "(user + sys of the process and its children) less so; first extracts (fresh "
+                   "database each) and re-runs: the trees interleaved `repeats` times, best of each; "
+                   "queries: best of `repeats` after one untimed warm-up run (imports compiled; the "
+                   "first query builds the match corpus / BM25 caches)")
     return out
 
 
@@ -451,15 +530,22 @@ def main() -> None:
     ap.add_argument("--gate-sizes", type=int, nargs=4, default=[2000, 2000, 150, 400],
                     metavar=("CLAIMBUSTER", "CT_DISTRACTORS", "SF_QUERIES", "SF_DISTRACTORS"))
     ap.add_argument("--processes", action="store_true", help="whole-process re-run and queries")
+    ap.add_argument("--processes-only", action="store_true",
+                    help="only the whole-process part (same as --skip-search --skip-throughput --processes)")
+    ap.add_argument("--before", type=Path, default=None, metavar="TREE",
+                    help="with --processes: also time this checkout (e.g. of main) in the same run")
+    ap.add_argument("--no-torch-queries", action="store_true",
+                    help="with --processes: time the query commands with onnx-int8 only")
     args = ap.parse_args()
+    if args.processes_only:
+        args.skip_search = args.skip_throughput = args.processes = True
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
+    machine: dict = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    if not (args.processes_only and not args.encoders and not args.gate):
+        import torch  # the in-process parts; the processes part runs `factcheck` itself
 
-    result: dict = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "torch_threads": torch.get_num_threads()},
-        "date": time.strftime("%Y-%m-%d"),
-    }
+        machine["torch_threads"] = torch.get_num_threads()
+    result: dict = {"machine": machine, "date": time.strftime("%Y-%m-%d")}
     if not args.skip_throughput:
         result["throughput"] = throughput(args.sentences)
         print(json.dumps(result["throughput"], indent=2), file=sys.stderr)
@@ -470,7 +556,8 @@ def main() -> None:
         result["quality_gate"] = quality_gate(*args.gate_sizes)
         print(json.dumps(result["quality_gate"], indent=2), file=sys.stderr)
     if args.processes:
-        result["processes"] = processes(args.sentences, args.repeats)
+        result["processes"] = processes(args.sentences, args.repeats, before=args.before,
+                                        torch_queries=not args.no_torch_queries)
         print(json.dumps(result["processes"], indent=2), file=sys.stderr)
     if not args.skip_search:
         from factcheck.search.faiss_index import HNSW_THRESHOLD
@@ -480,6 +567,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "ingest.json"
     old = json.loads(path.read_text()) if path.exists() else {}
+    result["machine"] = {**old.get("machine", {}), **result["machine"]}  # a partial run keeps the rest
     old.update(result)
     path.write_text(json.dumps(old, indent=2) + "\n")
     lines = ["# bench/ingest.py results", ""]

@@ -17,12 +17,13 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from factcheck.errors import ConfigError
+
+ENV_PREFIX = "FACTCHECK_"
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # The encoder that runs the model: "torch" (sentence-transformers) or "onnx-int8" (the model
@@ -54,10 +55,15 @@ def default_reviewer() -> str:
         return os.environ.get("USER", "reviewer")
 
 
-class Settings(BaseSettings):
-    """All runtime settings. CLI flags override environment variables."""
+class Settings(BaseModel):
+    """All runtime settings. CLI flags (keyword arguments) override environment variables.
 
-    model_config = SettingsConfigDict(env_prefix="FACTCHECK_", extra="ignore")
+    Each field reads ``FACTCHECK_<FIELD>`` (any case) when not given, as pydantic-settings'
+    ``BaseSettings`` did: every setting is one scalar value, and pydantic itself converts the
+    strings. (pydantic-settings took longer to import than a re-run of ``extract`` takes.)
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     db: str = Field(default="factcheck.db", description="database path or SQLAlchemy URL")
     index_dir: Path = Field(default=Path("indexes"))
@@ -80,6 +86,16 @@ class Settings(BaseSettings):
         default=None,
         description="per-user cache of derived data (default: $XDG_CACHE_HOME/factcheck, ~/.cache/factcheck)",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, data: Any) -> Any:
+        """Fill the fields not given from ``FACTCHECK_*`` environment variables."""
+        if not isinstance(data, dict):
+            return data
+        env = {key[len(ENV_PREFIX):].lower(): value for key, value in os.environ.items()
+               if key.upper().startswith(ENV_PREFIX)}
+        return {**{name: env[name] for name in cls.model_fields if name in env}, **data}
 
     @property
     def user_cache(self) -> Path:

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy.engine import Connection
 
 from factcheck.config import Settings
@@ -25,6 +24,8 @@ from factcheck.errors import IndexStaleError
 from factcheck.ml.embedder import Embedder, canonical_model_name
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from factcheck.search.faiss_index import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,8 @@ class Workspace:
         whatever model the indexes use). Scores are remembered in memory; ``on_batch(n)`` reports
         each model batch (progress bars).
         """
+        import numpy as np
+
         from factcheck.text.sentences import text_hash
 
         hashes = [text_hash(t) for t in texts]
@@ -216,6 +219,8 @@ class Workspace:
 
     # -- indexes ------------------------------------------------------------
     def _vectors(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        import numpy as np
+
         out = []
         step = 1024
         for i in range(0, len(texts), step):
@@ -233,6 +238,8 @@ class Workspace:
 
         ``known`` (row id -> embedding) are vectors the caller has in hand: used as they are.
         """
+        import numpy as np
+
         known = known or {}
         with self._lock:
             mark = self._read_mark(kind)  # before the rows: a later change shows as a new mark
@@ -307,6 +314,8 @@ class Workspace:
         as the database still has them (a dismissed claim keeps its text). Otherwise, or when
         the index would cross into HNSW, or HNSW tombstones would pile up: False (rebuild).
         """
+        import numpy as np
+
         have = set(idx.ids().tolist())
         db_ids = {i for i, _ in rows}
         gone = have - db_ids
@@ -408,6 +417,8 @@ class Workspace:
         np.ndarray, np.ndarray
     ]:
         """(scores, ids) of the k nearest rows of an index for each text."""
+        import numpy as np
+
         idx = self.open_index(kind, repair=repair)
         if idx.count == 0:
             n = len(texts)

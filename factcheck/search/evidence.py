@@ -36,7 +36,8 @@ from factcheck.db.store import passages as passages_table
 from factcheck.db.store import sources as sources_table
 from factcheck.errors import InputError
 from factcheck.models import Claim, KeyValue
-from factcheck.search.bm25 import Bm25Index
+from factcheck.search import user_cache
+from factcheck.search.bm25 import BM25_B, BM25_K1, Bm25Index
 from factcheck.search.source_rank import SourceCandidate, ranker, source_features, top_sources
 from factcheck.search.state import query_threads, ws_cache
 from factcheck.text.compare import ValueMatch, compare_values, value_weight
@@ -131,15 +132,15 @@ def _passage_state(ws: Workspace) -> dict[str, Any]:
             return state
         idx = ws.open_index("passages", repair=True)
         rows = ws.store.index_rows("passages")
-        lex = Bm25Index.build(mark, rows)
-        lex.extra["values"] = {}
         p, s = passages_table, sources_table
         with ws.store.engine.connect() as conn:
             psrc = dict(conn.execute(sa.select(p.c.id, p.c.source_id)).all())
             srows = conn.execute(sa.select(s.c.id, s.c.title, s.c.text).order_by(s.c.id)).all()
         src_ids = [r.id for r in srows]
         src_pos = {sid: i for i, sid in enumerate(src_ids)}
-        slex = Bm25Index.build(mark, [(i, f"{r.title or ''}\n{r.text}") for i, r in enumerate(srows)])
+        src_texts = [f"{r.title or ''}\n{r.text}" for r in srows]
+        lex, slex = _lexicons(ws, mark, rows, src_texts)
+        lex.extra["values"] = {}
         by_source: dict[str, list[int]] = {}
         for pos, pid in enumerate(lex.ids):
             by_source.setdefault(psrc.get(int(pid), ""), []).append(pos)
@@ -149,6 +150,36 @@ def _passage_state(ws: Workspace) -> dict[str, Any]:
         cache["passages"] = state
         log.info("built BM25 over %d passages and %d sources", len(rows), len(srows))
         return state
+
+
+LEXICON_FORMAT = 1  # bump when BM25 (search.bm25, text.tokens) changes what it builds
+
+
+def _lexicons(
+    ws: Workspace, mark: str, rows: list[tuple[int, str]], src_texts: list[str]
+) -> tuple[Bm25Index, Bm25Index]:
+    """BM25 over the passages and over the sources, loaded from the user cache when saved for
+    exactly these rows (a hash of every id and text: a command does not re-index, nor import
+    bm25s, when nothing changed), else built and saved."""
+    import hashlib
+
+    h = hashlib.sha256(f"{LEXICON_FORMAT}|{BM25_K1}|{BM25_B}".encode())
+    for i, t in rows:
+        h.update(f"\x00p{i}\x00".encode())
+        h.update(t.encode())
+    for t in src_texts:
+        h.update(b"\x00s\x00")
+        h.update(t.encode())
+    key = h.hexdigest()
+    path = user_cache.cache_path(ws, "passage-bm25", LEXICON_FORMAT)
+    data = user_cache.load(path, key, LEXICON_FORMAT, "BM25 cache")
+    if data is None:
+        data = {"format": LEXICON_FORMAT, "key": key, "lexical": Bm25Index.build(mark, rows),
+                "source_lexical": Bm25Index.build(mark, list(enumerate(src_texts)))}
+        user_cache.save(path, data, "BM25 cache")
+    lex, slex = data["lexical"], data["source_lexical"]
+    lex.mark = slex.mark = mark
+    return lex, slex
 
 
 @dataclass

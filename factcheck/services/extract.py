@@ -21,11 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from factcheck.errors import FactcheckError, InputError
 from factcheck.io.readers import Document
-from factcheck.ml.checkworthy import classify_type
 from factcheck.models import Article, Claim, ClaimType, Sentence
 from factcheck.services.links import provenance, read_inputs
 from factcheck.text.sentences import (
@@ -34,10 +31,10 @@ from factcheck.text.sentences import (
     split_compound,
     split_sentences,
 )
-from factcheck.text.speakers import Attributor, quote_regions, regions_overlapping
-from factcheck.text.values import extract_values
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from factcheck.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -89,6 +86,8 @@ def is_boilerplate(sentence: str, paragraph: str) -> bool:
 
 
 def _quoted_words(start: int, end: int, regions: list[tuple[int, int]], text: str) -> int:
+    from factcheck.text.speakers import regions_overlapping
+
     words = 0
     for a, b in regions_overlapping(regions, start, end):
         lo, hi = max(a, start), min(b, end)
@@ -111,6 +110,12 @@ def analyse(
     ``scores_for(texts)`` gives each sentence's check-worthiness (``Workspace.sentence_scores``);
     a caller that has already split and scored the text passes ``spans`` and ``scores`` instead.
     """
+    # numpy and the weights, speaker and value rules: imported when a text is analysed (a re-run
+    # over stored files analyses nothing)
+    from factcheck.ml.checkworthy import classify_type
+    from factcheck.text.speakers import Attributor, quote_regions, regions_overlapping
+    from factcheck.text.values import extract_values
+
     if spans is None:
         spans = split_sentences(text)
     texts = [text[s:e] for s, e in spans]
@@ -236,18 +241,25 @@ def _extract_group(
     """Extract a group of documents, forward: each is split once, all their sentences are scored
     and embedded in one model call, each document is saved, and the claims' vectors are kept for
     the index (``ArticleResult.vectors``). A document that fails is reported, the others go on.
+    Documents already stored are answered from the database in one lookup for the whole group.
     """
+    results: list[ArticleResult] = []
+    todo: list[tuple[int, Document]] = []
+    ids = [doc.content_id() for doc in docs]
+    stored = ws.store.stored_extractions(ids)
+    for doc, article_id in zip(docs, ids):
+        if article_id in stored:
+            count, claims = stored[article_id]
+            results.append(ArticleResult(origin=doc.origin, article_id=article_id, title=doc.title,
+                                         skipped=True, sentences=count, claims=claims))
+        else:
+            results.append(ArticleResult(origin=doc.origin, article_id=article_id, title=doc.title))
+            todo.append((len(results) - 1, doc))
+    if not todo:
+        return results
     from factcheck.services.pipeline import compute_documents
 
     threshold = ws.min_score(min_score)
-    results: list[ArticleResult] = []
-    todo: list[tuple[int, Document]] = []
-    for doc in docs:
-        if ws.store.has_article(doc.content_id()):
-            results.append(_stored(ws, doc))
-        else:
-            results.append(ArticleResult(origin=doc.origin, article_id=doc.content_id(), title=doc.title))
-            todo.append((len(results) - 1, doc))
     try:
         computed = compute_documents(ws, [doc for _, doc in todo], threshold, on_embedded)
     except FactcheckError as e:

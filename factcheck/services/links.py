@@ -24,8 +24,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from factcheck.errors import InputError
-from factcheck.io.fetch import FetchError, fetch_document, options_from_settings
 from factcheck.io.readers import ARTICLE_SUFFIXES, Document, read_paths
+
+# factcheck.io.fetch (and httpx with it) is imported when a link is fetched: a command over local
+# files (a re-run of `extract`) never pays for the HTTP stack.
 
 if TYPE_CHECKING:
     from factcheck.workspace import Workspace
@@ -42,6 +44,8 @@ def is_url(text: str) -> bool:
 
 def fetch_options(ws: Workspace, *, allow_private: bool | None = None) -> dict[str, Any]:
     """Keyword options for fetch_document / poll_feed from the workspace settings."""
+    from factcheck.io.fetch import options_from_settings
+
     opts = options_from_settings(ws.settings)
     if allow_private is not None:
         opts["allow_private"] = bool(allow_private)
@@ -50,6 +54,8 @@ def fetch_options(ws: Workspace, *, allow_private: bool | None = None) -> dict[s
 
 def fetch_link(ws: Workspace, url: str, *, allow_private: bool | None = None) -> Document:
     """Fetch one link into a Document (url = final URL); raises FetchError (one line, with the fix)."""
+    from factcheck.io.fetch import fetch_document
+
     return fetch_document(url.strip(), **fetch_options(ws, allow_private=allow_private))
 
 
@@ -57,6 +63,8 @@ def fetch_links(
     ws: Workspace, urls: Iterable[str], *, allow_private: bool | None = None
 ) -> Iterator[Document | InputError]:
     """Each link fetched, or its FetchError (yielded, never raised: the batch goes on)."""
+    from factcheck.io.fetch import FetchError
+
     for url in urls:
         try:
             yield fetch_link(ws, url, allow_private=allow_private)
@@ -132,6 +140,7 @@ def evidence_from_link(
     A fetch error does not raise: it is the result's ``status == "error"`` with the one-line message.
     """
     from factcheck.db.links import fetch_times
+    from factcheck.io.fetch import FetchError
     from factcheck.search.evidence import rank_source_passages
     from factcheck.services.sources import add_documents
 

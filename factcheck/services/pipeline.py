@@ -25,13 +25,13 @@ from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from pydantic import BaseModel
 
 from factcheck.models import Article, Claim, KeyValue, Sentence
 from factcheck.text.sentences import split_sentences, text_hash
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyarrow as pa
 
     from factcheck.io.readers import Document
@@ -69,6 +69,8 @@ def compute_documents(
     parts (and all claims, when the scorer reads another model than the index) in one more call.
     Raises FactcheckError when the model fails (the whole batch failed).
     """
+    import numpy as np
+
     from factcheck.services.extract import analyse, to_article
     split = [(doc, split_sentences(doc.text)) for doc in docs]
     texts = [doc.text[a:b] for doc, spans in split for a, b in spans]
@@ -156,6 +158,8 @@ def _plain(model: BaseModel, skip: Sequence[str] = ()) -> dict[str, Any]:
 
 def to_record(ex: Extracted, model: str) -> dict[str, Any]:
     """One document's extraction as a Parquet row (plain Python values)."""
+    import numpy as np
+
     row = _plain(ex.article)
     row["sentences"] = [_plain(s, SENTENCE_SKIP) for s in ex.sentences]
     claims = []
@@ -176,6 +180,8 @@ def error_record(origin: str, error: str) -> dict[str, Any]:
 
 def from_record(row: dict[str, Any]) -> Extracted:
     """The :class:`Extracted` of a Parquet row (inverse of :func:`to_record`)."""
+    import numpy as np
+
     if row.get("error"):
         return Extracted(article=Article(id=row.get("id") or "", text=""), error=row["error"],
                          origin=row.get("origin") or "")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
@@ -14,12 +13,18 @@ _TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
 WORD_SPAN_RE = re.compile(r"(?u)\b\w[\w'’]*\b")
 
 
-@lru_cache(maxsize=1)
+# The Lucene English stop words BM25 drops: ``bm25s.stopwords.STOPWORDS_EN``, copied here so that
+# tokenizing a query does not import bm25s (and scipy with it); tests/text/test_tokens.py checks
+# the copy against bm25s.
+STOPWORDS_EN = frozenset(
+    """a an and are as at be but by for if in into is it no not of on or such that the their then
+    there these they this to was will with""".split()
+)
+
+
 def _stopwords() -> frozenset[str]:
     """The Lucene English stop words (what BM25 drops)."""
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
+    return STOPWORDS_EN
 
 
 FUNCTION_WORDS = frozenset(

@@ -196,3 +196,38 @@ def test_0003_adds_assignments_and_second_reviews_and_keeps_claims(new_db_url):
         assert not sa.inspect(conn).has_table("second_reviews")
         assert conn.execute(sa.text("SELECT status, version FROM claims")).one() == ("done", 3)
     engine.dispose()
+
+
+def test_revisions_read_from_the_files_agree_with_alembic():
+    """The head check reads the version files itself (no Alembic import); same answer as Alembic."""
+    script = migrate._script()
+    assert migrate.head_revision() == script.get_current_head()
+    assert migrate.known_revisions() == {s.revision for s in script.walk_revisions()}
+    shipped = migrate.shipped_revisions()
+    assert shipped is not None
+    assert shipped == {s.revision: s.down_revision for s in script.walk_revisions()}
+
+
+def test_unreadable_revision_line_falls_back_to_alembic(tmp_path, monkeypatch):
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "0001_a.py").write_text('revision = "0001"\ndown_revision = None\n')
+    (versions / "0002_b.py").write_text('revision = make_id()\ndown_revision = "0001"\n')
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", tmp_path)
+    migrate.shipped_revisions.cache_clear()
+    try:
+        assert migrate.shipped_revisions() is None
+        (versions / "0002_b.py").write_text('revision: str = "0002"\ndown_revision: str | None = "0001"\n')
+        migrate.shipped_revisions.cache_clear()
+        assert migrate.shipped_revisions() == {"0001": None, "0002": "0001"}
+    finally:
+        migrate.shipped_revisions.cache_clear()
+
+
+def test_database_at_head_opens_without_importing_alembic(new_db_url, tmp_path):
+    url = new_db_url()
+    Store(url).dispose()
+    code = ("import sys\nfrom factcheck.db.store import Store\n"
+            f"Store({url!r}).dispose()\nprint('alembic' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr

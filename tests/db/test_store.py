@@ -37,6 +37,30 @@ def test_roundtrip_claim_with_values(settings):
     assert store.index_rows("claims") == [(saved.id, art.text)]
 
 
+def test_stored_extractions_answer_many_articles_at_once(settings):
+    store = Store(settings.url)
+    text = "Prices rose 5%. Exports fell. Nobody knows."
+    sents = [Sentence(article_id="a1", index=i, start=s, end=e, text=text[s:e])
+             for i, (s, e) in enumerate([(0, 15), (16, 29), (30, 43)])]
+    made = [Claim(article_id="a1", sentence_index=1, start=16, end=29, text="Exports fell."),
+            Claim(article_id="a1", sentence_index=0, start=0, end=15, text="Prices rose 5%.")]
+    store.save_extraction(_article(text), sents, made)
+    store.save_extraction(_article("No claims here.", aid="a2"), [], [])
+    dismissed = store.list_claims(article_id="a1")[1]
+    with store.begin() as conn:
+        conn.execute(sa.update(claims).where(claims.c.id == dismissed.id).values(status="dismissed"))
+    ids = ["missing", "a2", "a1", "a1"] + [f"x{i}" for i in range(600)]  # over one IN chunk
+    found = store.stored_extractions(ids)
+    assert set(found) == {"a1", "a2"}
+    count, got = found["a1"]
+    # the same answer as the per-article queries: sentence count, all claims in position order
+    assert count == len(store.get_sentences("a1")) == 3
+    assert got == store.list_claims(article_id="a1", include_dismissed=True)
+    assert [c.start for c in got] == [0, 16] and got[1].status.value == "dismissed"
+    assert found["a2"] == (0, [])
+    assert store.stored_extractions([]) == {}
+
+
 def test_failed_save_is_rolled_back(settings):
     store = Store(settings.url)
     c = Claim(article_id="a1", sentence_index=0, start=0, end=3, text="The")

@@ -27,11 +27,9 @@ SAMPLE = [
 
 
 @pytest.fixture(scope="module")
-def export_cache(tmp_path_factory) -> Path:
-    """A user cache holding a real int8 export of the default model (exported once here)."""
-    cache = tmp_path_factory.mktemp("onnx-cache")
-    oe.ensure_export(cache, DEFAULT_MODEL)
-    return cache
+def export_cache(onnx_cache) -> Path:
+    """A user cache holding a real int8 export of the default model (conftest's, exported once)."""
+    return onnx_cache
 
 
 @pytest.mark.slow
@@ -62,6 +60,22 @@ def test_int8_embeddings_and_states_match_pytorch(export_cache, st_model, sample
     one = Embedder(None, encoder="onnx-int8", cache_dir=export_cache, batch_size=1).encode(texts[:4])
     assert (one * v[:4]).sum(1).min() >= 0.97 and (one * ref_v[:4]).sum(1).min() >= 0.97
     assert onnx_emb.dimension == 384
+
+
+@pytest.mark.slow
+def test_queries_run_on_a_one_thread_session_with_the_same_numbers(export_cache):
+    enc = oe.OnnxEncoder(DEFAULT_MODEL, export_cache)
+    assert enc._sessions == {}  # nothing opened before the first text
+    one = enc.encode(SAMPLE[:2])
+    assert set(enc._sessions) == {1}  # a query: the one-thread session only
+    assert enc.get_sentence_embedding_dimension() == 384 and enc.layers == 6
+    many = enc.encode(SAMPLE * 2)  # more than QUERY_TEXTS: the default session, from now on
+    assert len(SAMPLE) * 2 > oe.QUERY_TEXTS and set(enc._sessions) == {0, 1}
+    again = enc.encode(SAMPLE[:2])
+    np.testing.assert_array_equal(one, again)  # same kernels, same floats, whatever the threads
+    fresh = oe.OnnxEncoder(DEFAULT_MODEL, export_cache)
+    np.testing.assert_array_equal(fresh.encode(SAMPLE * 2), many)
+    assert set(fresh._sessions) == {0}
 
 
 @pytest.mark.slow
@@ -128,6 +142,29 @@ def test_manifest_is_checked(tmp_path):
     assert "missing" in oe.check_export(folder, wanted)
     (folder / oe.MANIFEST).write_text("{not json")
     assert "unreadable manifest" in oe.check_export(folder, wanted)
+
+
+def test_checksum_is_computed_again_only_when_the_file_changed(tmp_path, monkeypatch):
+    wanted = oe._wanted_manifest(DEFAULT_MODEL, oe.model_dir(DEFAULT_MODEL))
+    folder = tmp_path / "e"
+    _fake_export(folder, wanted, b"onnx bytes")
+    hashed: list[Path] = []
+    real = oe._sha256
+    monkeypatch.setattr(oe, "_sha256", lambda path: hashed.append(path) or real(path))
+    assert oe.check_export(folder, wanted) is None and len(hashed) == 1
+    assert (folder / oe.VERIFIED).exists()
+    assert oe.check_export(folder, wanted) is None and len(hashed) == 1  # unchanged: no hashing
+    import os
+    import time
+
+    time.sleep(0.01)
+    (folder / oe.ONNX_FILE).write_bytes(b"onnx bytez")  # same size, new content, new mtime
+    assert "checksum" in oe.check_export(folder, wanted) and len(hashed) == 2
+    (folder / oe.ONNX_FILE).write_bytes(b"onnx bytes")
+    os.utime(folder / oe.ONNX_FILE, ns=(1, 1))  # any change of the file state means hashing again
+    assert oe.check_export(folder, wanted) is None and len(hashed) == 3
+    (folder / oe.VERIFIED).write_text("{broken")
+    assert oe.check_export(folder, wanted) is None and len(hashed) == 4
 
 
 def test_stale_export_is_rebuilt_and_a_current_one_kept(tmp_path, monkeypatch):

@@ -1,10 +1,58 @@
-"""BM25 over rows (factcheck.search.bm25): appending rows without re-indexing."""
+"""search.bm25 keeps bm25s's precomputed scores as plain numpy: the same scores as bm25s, and
+scoring (or loading a saved index) imports neither bm25s nor scipy."""
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
+
 import numpy as np
 
-from factcheck.search.bm25 import Bm25Index
+from factcheck.search.bm25 import BM25_B, BM25_K1, Bm25Index
+from factcheck.text.tokens import STOPWORDS_EN, tokenize
+from tests.conftest import SAMPLE_ARTICLE
+
+
+def _texts() -> list[str]:
+    from factcheck.text.sentences import split_sentences
+
+    art = SAMPLE_ARTICLE.read_text(encoding="utf-8")
+    return [art[a:b] for a, b in split_sentences(art)]
+
+
+def test_scores_equal_bm25s():
+    import bm25s
+
+    texts = _texts()
+    index = Bm25Index.build("m", list(enumerate(texts)))
+    ref = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+    ref.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
+    for q in texts[:30] + ["Anthropic Anthropic ban", "zzzz unknown words", "the federal the agencies"]:
+        toks = tokenize(q)
+        got = index.scores(q)
+        want = np.asarray(ref.get_scores(toks), np.float32) if toks else np.zeros(len(texts), np.float32)
+        np.testing.assert_array_equal(got, want)
+
+
+def test_stop_words_are_bm25s_lucene_list():
+    from bm25s.stopwords import STOPWORDS_EN as ref
+
+    assert frozenset(ref) == STOPWORDS_EN
+
+
+def test_a_saved_index_scores_without_bm25s(tmp_path):
+    index = Bm25Index.build("m", list(enumerate(_texts())))
+    path = tmp_path / "bm25.pkl"
+    path.write_bytes(pickle.dumps(index))
+    code = ("import pickle, sys\n"
+            f"i = pickle.loads(open({str(path)!r}, 'rb').read())\n"
+            "print(float(i.scores('federal agencies Anthropic').max()))\n"
+            "print(sorted(m for m in ('bm25s', 'scipy') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    best, heavy = out.stdout.split("\n")[:2]
+    assert heavy == "[]", out.stdout
+    assert float(best) == float(index.scores("federal agencies Anthropic").max()) > 0
 
 TEXTS = ["revenue rose to $5 billion", "the ministry denied the report", "jobs were cut at the plant",
          "prices climbed 5% in 2020", "the union warned of strikes"] * 20

@@ -62,6 +62,29 @@ def test_bm25_cached_until_passages_change(fake_ws):
     assert suggest(fake_ws, text="theta iota", k=1)[0].source_id == "b"
 
 
+def test_bm25_saved_for_the_next_process_and_rebuilt_when_rows_change(fake_ws, monkeypatch):
+    from factcheck.search import evidence
+    from factcheck.search.state import ws_cache
+
+    add_documents(fake_ws, [Document(text="Alpha beta gamma. Delta epsilon.", id="a")])
+    first = suggest(fake_ws, text="alpha delta", k=1)
+    built: list[int] = []
+    real_build = evidence.Bm25Index.build
+
+    def counting_build(mark, rows):
+        built.append(len(rows))
+        return real_build(mark, rows)
+
+    monkeypatch.setattr(evidence.Bm25Index, "build", staticmethod(counting_build))
+    ws_cache(fake_ws).pop("passages")  # as a new process: nothing in memory
+    again = suggest(fake_ws, text="alpha delta", k=1)
+    assert built == [] and [r.contract_json() for r in again] == [r.contract_json() for r in first]
+    assert list(fake_ws.settings.user_cache.glob("passage-bm25/*.pkl"))
+    add_documents(fake_ws, [Document(text="Zeta eta theta. Iota kappa.", id="b")])
+    assert suggest(fake_ws, text="theta iota", k=1)[0].source_id == "b"
+    assert len(built) == 2 and built[1] == 2  # passages and the 2 sources rebuilt for the new rows
+
+
 def test_suggest_many_batches(fake_ws):
     add_sources(fake_ws, [SAMPLE_SOURCES])
     out = suggest_many(fake_ws, ["six-month phaseout of products", "city transit budget"], k=2)

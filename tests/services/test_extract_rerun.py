@@ -1,5 +1,7 @@
 """A re-run of `extract` over stored articles, as a whole process: nothing is re-embedded, and
-neither torch, sentence-transformers, onnxruntime nor faiss is imported (no model, no index)."""
+neither torch, sentence-transformers, onnxruntime nor faiss is imported (no model, no index) --
+nor numpy, Alembic (the database is at head), httpx (no link) or pydantic-settings: a re-run costs
+reading and hashing the files and one database lookup (issue 13 part 3)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from pathlib import Path
 from factcheck.services.extract import extract_paths
 
 REPO = Path(__file__).resolve().parents[2]
-HEAVY = ("torch", "sentence_transformers", "transformers", "onnxruntime", "faiss")
+HEAVY = ("torch", "sentence_transformers", "transformers", "onnxruntime", "faiss", "numpy", "alembic",
+         "httpx", "pydantic_settings", "sklearn", "pandas")
 
 PROBE = """
 import sys
