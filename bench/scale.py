@@ -98,7 +98,7 @@ def main() -> int:
     from factcheck.ml.embedder import load_model
     from factcheck.services.extract import extract_paths
     from factcheck.services.load import load_parquet
-    from factcheck.services.ray_engine import extract_with_ray
+    from factcheck.services.ray_engine import extract_with_ray, start_local_ray
 
     result: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                 "loadavg_start": os.getloadavg()},
@@ -128,8 +128,7 @@ def main() -> int:
         import ray
 
         t = time.perf_counter()
-        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)
+        start_local_ray(ray)  # as `factcheck extract --engine ray` starts it
         t_start = time.perf_counter() - t
         try:
             ws_ray = workspace(str(root / "ray.db"), root, "ray")

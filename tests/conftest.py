@@ -64,7 +64,9 @@ def ray_cluster():
 
     Its actors load the real model themselves, so tests using it are ``slow``."""
     ray = pytest.importorskip("ray", reason="the Ray engine needs `pip install -e '.[ray]'`")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    from factcheck.services.ray_engine import start_local_ray
+
+    start_local_ray(ray, num_cpus=2)
     yield ray
     ray.shutdown()
 

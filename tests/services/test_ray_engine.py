@@ -119,3 +119,16 @@ def test_sources_add_on_ray_fills_the_cache_then_the_index(ray_cluster, real_ws,
     cached = real_ws.store.cached_vectors(real_ws.embedder.cache_key, [text_hash(t) for t in texts])
     here = real_ws.embedder.encode(texts)
     assert max(float(np.abs(cached[text_hash(t)] - v).max()) for t, v in zip(texts, here)) <= 1e-5
+
+
+@pytest.mark.slow
+def test_a_local_ray_runs_its_workers_at_our_priority(ray_cluster):
+    """Ray would start its workers at nice 15, where the model actor loses the CPU to our own
+    writer and to anything else on the machine (start_local_ray)."""
+    import os
+
+    @ray_cluster.remote
+    def niceness() -> int:
+        return os.nice(0)
+
+    assert ray_cluster.get(niceness.remote()) == os.nice(0)
