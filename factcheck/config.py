@@ -6,7 +6,8 @@
 | index_dir   | FACTCHECK_INDEX_DIR      | ``indexes`` in the cwd           |
 | model       | FACTCHECK_MODEL          | ``all-MiniLM-L6-v2`` (offline)   |
 | encoder     | FACTCHECK_ENCODER        | ``torch`` (or ``onnx-int8``)     |
-| min_score   | FACTCHECK_MIN_SCORE      | the trained threshold            |
+| min_score   | FACTCHECK_MIN_SCORE      | the threshold of ``mode``        |
+| mode        | FACTCHECK_MODE           | ``thorough`` (or ``focused``)    |
 | verdicts    | FACTCHECK_VERDICTS       | built-in scale (TOML/YAML file)  |
 | auth        | FACTCHECK_AUTH           | none: solo mode, no login        |
 | allow_private_hosts | FACTCHECK_ALLOW_PRIVATE_HOSTS | off: links to private addresses are refused |
@@ -33,6 +34,9 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # vector and score depend on the texts it is batched with (cosine 0.976 alone vs in a batch of 8):
 # re-runs and the two extract engines would not give identical scores. Opt in for speed.
 DEFAULT_ENCODER = "torch"
+# Claim-detection operating points (`extract --mode`, FACTCHECK_MODE, the app): their thresholds
+# live in factcheck.ml.checkworthy.operating_points, the only place.
+MODES = ("thorough", "focused")
 
 
 def db_url(value: str) -> str:
@@ -71,7 +75,12 @@ class Settings(BaseModel):
     encoder: Literal["torch", "onnx-int8"] = Field(
         default=DEFAULT_ENCODER, description="what runs the model: torch, or onnx-int8 (onnxruntime)"
     )
-    min_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    min_score: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="claim threshold; set, it wins over mode"
+    )
+    mode: Literal["thorough", "focused"] = Field(
+        default="thorough", description="claim-detection operating point: thorough (recall) or focused"
+    )
     verdicts: Path | None = Field(default=None, description="TOML/YAML verdict scale file")
     auth: Path | None = Field(default=None, description="users file (YAML); set = team mode, login required")
     # texts per model batch: on 2 CPU cores, 2,000 length-sorted sentences took 9.9 s in batches of

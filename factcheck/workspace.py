@@ -167,14 +167,16 @@ class Workspace:
         return self._scoring_embedder
 
     def min_score(self, override: float | None = None) -> float:
-        """Claim threshold: the override, else the setting, else the trained default."""
+        """Claim threshold: the override (`--min-score`, or the threshold of `--mode`), else
+        FACTCHECK_MIN_SCORE, else the threshold of FACTCHECK_MODE (default ``thorough``, the
+        trained recall-leaning threshold)."""
         if override is not None:
             return override
         if self.settings.min_score is not None:
             return self.settings.min_score
-        from factcheck.ml.checkworthy import DEFAULT_THRESHOLD
+        from factcheck.ml.checkworthy import mode_threshold
 
-        return float(DEFAULT_THRESHOLD)
+        return mode_threshold(self.settings.mode)
 
     # -- freshness: one policy for indexes, search state and the app's memos ----
     def mark(self, kind: str) -> str:

@@ -45,7 +45,12 @@ def extract(
     ctx: typer.Context,
     paths: list[str] = typer.Argument(..., help="Files, folders, http(s) links (fetched), or - for stdin."),
     min_score: float = typer.Option(None, "--min-score", min=0.0, max=1.0,
-                                    help="Check-worthiness threshold (0 = every sentence)."),
+                                    help="Check-worthiness threshold (0 = every sentence); "
+                                         "given, it wins over --mode."),
+    mode: str = typer.Option(None, "--mode", metavar="thorough|focused",
+                             help="Operating point: thorough (recall-leaning, the default) or focused "
+                                  "(precision-leaning; fewer, surer claims). Default: FACTCHECK_MODE. "
+                                  "An explicit --min-score wins."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per claim per line."),
     allow_private_hosts: bool = typer.Option(False, "--allow-private-hosts", help=ALLOW_PRIVATE_HELP),
     engine: str = typer.Option("local", "--engine", metavar="local|ray",
@@ -67,6 +72,17 @@ def extract(
     if engine == "local" and (out_dir or ray_address or workers):
         raise typer.BadParameter("--out, --ray-address and --workers need --engine ray",
                                  param_hint="--engine")
+
+    if mode is not None:
+        from factcheck.config import MODES
+
+        if mode not in MODES:
+            raise typer.BadParameter(f"unknown mode {mode!r}; use {' or '.join(MODES)}",
+                                     param_hint="--mode")
+        if min_score is None:
+            from factcheck.ml.checkworthy import mode_threshold
+
+            min_score = mode_threshold(mode)
 
     ws = workspace(ctx)
     results: list[Any] = []

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from factcheck.config import MODES
 from factcheck.errors import ConfigError
 from factcheck.models import ClaimType, KeyValue, ValueKind
 
@@ -194,6 +195,36 @@ def _default_threshold() -> float:
 
 DEFAULT_THRESHOLD: float = _default_threshold()
 
+# -- operating points (`extract --mode`, FACTCHECK_MODE, the app's settings) ------------------------
+# "thorough" is the weights' own threshold (recall-leaning: the lowest threshold whose out-of-fold F1
+# on ClaimBuster is within 0.015 of the best, `recall_threshold`). "focused" is its mirror image,
+# chosen the same way on the same ClaimBuster 4-fold CV scores and never on news_dev: the HIGHEST
+# threshold whose out-of-fold F1 is within 0.015 of the best (`precision_threshold`): CV P 0.86,
+# R 0.78 vs thorough's P 0.75, R 0.89 (bench/checkworthy.py, bench/results/checkworthy.json).
+FOCUSED_THRESHOLD = 0.66
+
+
+def operating_points(model: CheckworthinessModel | None = None) -> dict[str, float]:
+    """The threshold of each mode, ``{"thorough": ..., "focused": ...}``: the one place they live.
+
+    Weights may carry their own ``focused_threshold`` in their metadata (retrained weights move
+    both points); otherwise the shipped value above is used.
+    """
+    try:
+        m = model or CheckworthinessModel.load()
+    except ConfigError:  # pragma: no cover - weights missing in a broken install
+        return {"thorough": DEFAULT_THRESHOLD, "focused": FOCUSED_THRESHOLD}
+    return {"thorough": m.threshold, "focused": float(m.meta.get("focused_threshold", FOCUSED_THRESHOLD))}
+
+
+def mode_threshold(mode: str) -> float:
+    """The claim threshold of an operating point (see :func:`operating_points`)."""
+    points = operating_points()
+    if mode not in points:
+        raise ConfigError(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
+    return points[mode]
+
+
 # -- claim typing -------------------------------------------------------------------------------
 _QUOTE_SPAN = re.compile(r"[\"“”]([^\"“”]+)[\"“”]")
 _ATTRIB_ONLY = re.compile(
@@ -339,6 +370,18 @@ def recall_threshold(labels: np.ndarray, scores: np.ndarray, slack: float = 0.01
     """
     _, best = best_threshold(labels, scores)
     for t in np.arange(0.2, 0.9, 0.01):
+        if f1_at(labels, scores, float(t))[2] >= best - slack:
+            return round(float(t), 2)
+    return 0.5
+
+
+def precision_threshold(labels: np.ndarray, scores: np.ndarray, slack: float = 0.015) -> float:
+    """The highest threshold whose F1 is within `slack` of the best: near-optimal F1, more precision.
+
+    The mirror of :func:`recall_threshold`; it defines the "focused" operating point.
+    """
+    _, best = best_threshold(labels, scores)
+    for t in np.arange(0.89, 0.199, -0.01):
         if f1_at(labels, scores, float(t))[2] >= best - slack:
             return round(float(t), 2)
     return 0.5

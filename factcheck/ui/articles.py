@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from factcheck.config import MODES
 from factcheck.db import queries
 from factcheck.errors import FactcheckError, InputError
 from factcheck.io.readers import Document
 from factcheck.io.uploads import read_upload
+from factcheck.ml.checkworthy import operating_points
 from factcheck.services.extract import extract_document
 from factcheck.services.links import fetch_link, is_url
 from factcheck.ui import components, resources
@@ -21,8 +23,31 @@ from factcheck.ui.safe_html import block, esc, highlight, link, md, safe_url
 UPLOAD_TYPES = ["txt", "md", "html", "htm", "pdf", "jsonl", "csv"]
 
 
+def _mode_picker(ws) -> None:
+    """The claim-detection operating point used by this page's extractions (key ``articles_mode``)."""
+    points = operating_points()
+    labels = {"thorough": "more claims, recall first", "focused": "fewer, surer claims"}
+    fixed = ws.settings.min_score is not None
+    st.selectbox(
+        "Claim detection", MODES, index=MODES.index(ws.settings.mode), key="articles_mode",
+        format_func=lambda m: f"{m.capitalize()}: {labels[m]} (score ≥ {points[m]:.2f})",
+        disabled=fixed,
+        help=(f"FACTCHECK_MIN_SCORE={ws.settings.min_score} sets the threshold on this server."
+              if fixed else "Thresholds from bench/checkworthy.py (see the README). The queue is "
+              "sorted by score either way; the default comes from FACTCHECK_MODE."),
+    )
+
+
+def _min_score(ws) -> float:
+    """The threshold of the chosen mode (FACTCHECK_MIN_SCORE, when set, wins)."""
+    if ws.settings.min_score is not None:
+        return ws.settings.min_score
+    return operating_points()[st.session_state.get("articles_mode") or ws.settings.mode]
+
+
 def _extract(ws, docs: list[Document | InputError]) -> None:
     """Extract documents one by one (progress bar), then sync the claim index once."""
+    min_score = _min_score(ws)
     resources.wait_model(ws)
     bar = st.progress(0.0, text="Extracting…")
     for i, doc in enumerate(docs, 1):
@@ -31,7 +56,7 @@ def _extract(ws, docs: list[Document | InputError]) -> None:
             continue
         bar.progress(i / len(docs), text=f"Extracting {doc.title or doc.origin} ({i}/{len(docs)})…")
         try:
-            res = extract_document(ws, doc)
+            res = extract_document(ws, doc, min_score=min_score)
         except FactcheckError as e:
             flash(f"{doc.origin}: {e}", "error")
             continue
@@ -49,6 +74,7 @@ def _extract(ws, docs: list[Document | InputError]) -> None:
 
 
 def _add_article(ws) -> None:
+    _mode_picker(ws)
     paste, upload, from_link = st.tabs(["Paste", "Upload", "From a link"])
     with paste, st.form("articles_paste_form", clear_on_submit=False, enter_to_submit=False):
         c1, c2 = st.columns(2)

@@ -97,6 +97,53 @@ def test_min_score_zero_ranks_every_sentence(cli):
     assert any("contributed to this report" in r["text"] for r in rows)
 
 
+def test_mode_focused_is_a_subset_of_thorough_and_min_score_wins(cli, tmp_path):
+    from factcheck.ml.checkworthy import CheckworthinessModel, mode_threshold
+
+    def extract(db: str, *opts: str, path: str = str(SAMPLE_ARTICLE), text: str | None = None) -> list[dict]:
+        res = CliRunner().invoke(app, ["--db", str(tmp_path / db), "--index-dir", str(tmp_path / f"{db}-idx"),
+                                       "extract", path, "--json", *opts], input=text)
+        assert res.exit_code == 0, res.output
+        rows = _lines(res.stdout)
+        assert rows and all(set(r) == CONTRACT for r in rows)  # the contract is the same in every mode
+        return rows
+
+    thorough = extract("thorough.db", "--mode", "thorough")
+    focused = extract("focused.db", "--mode", "focused")
+    assert thorough == extract("default.db")  # thorough is the default
+    key = {(r["start"], r["end"], r["text"]) for r in thorough}
+    assert {(r["start"], r["end"], r["text"]) for r in focused} <= key
+    # (on the sample article every claim scored between the two thresholds is a quote with a speaker,
+    # kept in both modes; a sentence scored in between is a claim only in thorough mode)
+    text = ("City officials said the new budget is $42 million, up 12% from last year. "
+            "Residents have long complained about the state of the roads.")
+    assert [r["text"][:9] for r in extract("t2.db", "--mode", "thorough", path="-", text=text)] == [
+        "City offi", "Residents"]
+    focused2 = extract("f2.db", "--mode", "focused", path="-", text=text)
+    assert [r["text"][:9] for r in focused2] == ["City offi"]
+    assert mode_threshold("thorough") == CheckworthinessModel.load().threshold < mode_threshold("focused")
+    assert all(r["score"] >= mode_threshold("focused") or r["type"] == "quote" for r in focused)
+    # an explicit --min-score wins over --mode: 0 still outputs every sentence
+    every = extract("every.db", "--mode", "focused", "--min-score", "0")
+    assert any("contributed to this report" in r["text"] for r in every) and len(every) > len(thorough)
+    bad = cli("extract", str(SAMPLE_ARTICLE), "--mode", "fast")
+    assert bad.exit_code == 2 and "thorough or focused" in bad.output
+
+
+def test_mode_thresholds_live_in_one_place():
+    """The focused threshold is written once in the package; the CLI, settings and app read it."""
+    import re
+    from pathlib import Path
+
+    import factcheck
+    from factcheck.ml.checkworthy import FOCUSED_THRESHOLD, operating_points
+
+    assert operating_points()["focused"] == FOCUSED_THRESHOLD
+    number = re.compile(rf"(?<![\d.]){re.escape(str(FOCUSED_THRESHOLD))}(?!\d)")
+    where = [p.name for p in Path(factcheck.__file__).parent.rglob("*.py") if number.search(p.read_text())]
+    assert where == ["checkworthy.py"], where
+
+
 def test_bad_inputs_batch_goes_on(cli, tmp_path):
     d = tmp_path / "in"
     d.mkdir()

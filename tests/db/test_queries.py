@@ -20,3 +20,25 @@ def test_kappa_from_latest_verdicts():
     same = agreement(latest[latest.claim_id == 1], ["True", "False"])
     assert math.isnan(same.iloc[0]["kappa"])  # one label throughout: kappa undefined
     assert list(reviewed_per_reviewer(latest)["reviewer"]) == ["ana", "ben", "cy"]
+
+
+def test_queue_is_sorted_by_score_in_both_modes(real_ws):
+    """Claims extracted in focused and in thorough mode share one queue, most check-worthy first."""
+    from factcheck.db.queries import queue, queue_ids
+    from factcheck.io.readers import Document
+    from factcheck.ml.checkworthy import operating_points
+    from factcheck.services.extract import extract_document
+    from tests.conftest import SAMPLE_ARTICLE
+
+    points = operating_points()
+    extract_document(real_ws, Document(text=SAMPLE_ARTICLE.read_text(), title="sample"),
+                     min_score=points["focused"])
+    extract_document(real_ws, Document(
+        text="Officials said the budget is $42 million, up 12% from last year. It was a long day. "
+             "The mayor said unemployment fell to 3.1% in June, the lowest since 2019.", title="other"),
+        min_score=points["thorough"])
+    rows = queue(real_ws)
+    assert len(set(rows["article"])) == 2
+    scores = list(rows["score"])
+    assert scores == sorted(scores, reverse=True)
+    assert list(rows["claim_id"]) == queue_ids(real_ws)
