@@ -15,6 +15,33 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("FACTCHECK_ENCODER", "torch")
 
 REPO = Path(__file__).resolve().parent.parent
+
+# A whole `factcheck` process that reports which top-level modules it imported (start-up tests).
+_PROBE = """
+import sys
+from factcheck.cli.app import main
+sys.argv = ["factcheck", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as e:
+    code = e.code or 0
+else:
+    code = 0
+sys.stderr.write("LOADED=" + ",".join(sorted({m.split(".")[0] for m in sys.modules})) + "\\n")
+sys.exit(code)
+"""
+
+
+def cli_process(*args: str, env: dict[str, str], cwd: Path, timeout: float = 600) -> tuple[str, set[str]]:
+    """Run ``factcheck ARGS`` as its own process; (stdout, top-level modules it imported)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("LOADED="))
+    return proc.stdout, set(line[len("LOADED="):].split(","))
 SAMPLE_ARTICLE = REPO / "sample_data" / "articles" / "npr_anthropic_ban.txt"
 SHARED_DATA = REPO.parent / "shared" / "data"
 

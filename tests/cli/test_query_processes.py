@@ -7,26 +7,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
-from tests.conftest import REPO
+from tests.conftest import REPO, cli_process
 
 NEVER = ("torch", "sentence_transformers", "transformers")
 AFTER_FIRST = ("sklearn", "scipy", "bm25s", "alembic", "httpx", "pydantic_settings")
-PROBE = """
-import sys
-from factcheck.cli.app import main
-sys.argv = ["factcheck", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as e:
-    code = e.code or 0
-else:
-    code = 0
-sys.stderr.write("LOADED=" + ",".join(sorted({m.split(".")[0] for m in sys.modules})) + "\\n")
-sys.exit(code)
-"""
 
 
 def test_query_commands_with_onnx_import_no_torch(onnx_cache, tmp_path):
@@ -35,11 +20,7 @@ def test_query_commands_with_onnx_import_no_torch(onnx_cache, tmp_path):
            "FACTCHECK_INDEX_DIR": str(tmp_path / "idx")}
 
     def run(*args: str) -> tuple[str, set[str]]:
-        proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                              env=env, cwd=tmp_path, timeout=600)
-        assert proc.returncode == 0, proc.stderr
-        line = next(x for x in proc.stderr.splitlines() if x.startswith("LOADED="))
-        return proc.stdout, set(line[len("LOADED="):].split(","))
+        return cli_process(*args, env=env, cwd=tmp_path)
 
     run("extract", str(REPO / "sample_data" / "articles"))
     run("archive", "import", str(REPO / "sample_data" / "archive" / "past_checks.csv"))

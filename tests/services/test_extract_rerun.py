@@ -7,30 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 from factcheck.services.extract import extract_paths
+from tests.conftest import REPO, cli_process
 
-REPO = Path(__file__).resolve().parents[2]
 HEAVY = ("torch", "sentence_transformers", "transformers", "onnxruntime", "faiss", "numpy", "alembic",
          "httpx", "pydantic_settings", "sklearn", "pandas")
 
-PROBE = """
-import sys
-from factcheck.cli.app import main
-sys.argv = ["factcheck", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as e:
-    code = e.code or 0
-else:
-    code = 0
-heavy = sorted({m.split(".")[0] for m in sys.modules} & set(HEAVY_NAMES))
-sys.stderr.write("HEAVY=" + ",".join(heavy) + "\\n")
-sys.exit(code)
-""".replace("HEAVY_NAMES", repr(HEAVY))
 
 
 def test_rerun_process_loads_no_model_and_no_index(fake_ws, tmp_path):
@@ -46,11 +29,9 @@ def test_rerun_process_loads_no_model_and_no_index(fake_ws, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO), "FACTCHECK_ENCODER": "onnx-int8"}
     args = ["--db", fake_ws.settings.url, "--index-dir", str(fake_ws.settings.index_dir),
             "extract", str(folder), "--json"]
-    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    heavy = next(line for line in proc.stderr.splitlines() if line.startswith("HEAVY="))
-    assert heavy == "HEAVY=", heavy
-    claims = [json.loads(x) for x in proc.stdout.splitlines()]
+    out, loaded = cli_process(*args, env=env, cwd=tmp_path, timeout=300)
+    heavy = sorted(loaded & set(HEAVY))
+    assert heavy == [], heavy
+    claims = [json.loads(x) for x in out.splitlines()]
     assert len(claims) == sum(len(r.claims) for r in first) > 0  # the stored claims, same contract
     assert {c["article_id"] for c in claims} == {r.article_id for r in first}
