@@ -9,7 +9,10 @@ app. Then the app runs in-process through ``streamlit.testing.v1.AppTest`` — t
 quote/number checks, earlier fact-checks, verdict form, history — and each ``run()`` is timed:
 
 * **cold**: the first render of a claim (nothing cached for it: suggestions, checks and matches
-  are computed) — what a reviewer waits for after "Next";
+  are computed), opened after ``--read`` seconds on the previous one — what a reviewer waits for
+  when opening a claim that was not prefetched (from the queue, or by id);
+* **cold back to back**: the same for claims opened one right after another, so that each render
+  competes for the 2 cores with the background prefetch started by the one before;
 * **warm**: the same claim rendered again (after a click: suggestions etc. come from the cache);
 * **next**: "Next" pressed after reading a claim for ``--read`` seconds — the page prefetches the
   next claim's evidence in the background while the reviewer reads, so this is the usual wait;
@@ -211,9 +214,11 @@ def measure(db_dir: Path, renders: int, read_s: float) -> dict:
     at.run()  # first review render builds the BM25 index over the passages (once per process)
     first_review_s = time.perf_counter() - t
     _check(at)
-    sample = random.Random(1).sample(ids[1:], renders)
-    cold, warm = [], []
+    both = random.Random(1).sample(ids[1:], 2 * renders)
+    sample, rushed = both[:renders], both[renders:]
+    cold, warm, cold_rushed = [], [], []
     for cid in sample:
+        time.sleep(read_s)  # the reviewer read the last claim (its neighbour's prefetch is done)
         at.query_params["claim"] = str(cid)
         t = time.perf_counter()
         at.run()
@@ -222,6 +227,12 @@ def measure(db_dir: Path, renders: int, read_s: float) -> dict:
         t = time.perf_counter()
         at.run()
         warm.append(time.perf_counter() - t)
+    for cid in rushed:  # claims opened back to back: each competes with the last one's prefetch
+        at.query_params["claim"] = str(cid)
+        t = time.perf_counter()
+        at.run()
+        cold_rushed.append(time.perf_counter() - t)
+        _check(at, cid)
     nxt = []
     at.query_params["claim"] = str(sample[0])
     at.run()
@@ -260,6 +271,8 @@ def measure(db_dir: Path, renders: int, read_s: float) -> dict:
         "renders": renders,
         "cold_ms": {"p50": ms(cold, 50), "p90": ms(cold, 90), "p99": ms(cold, 99),
                     "mean": round(statistics.mean(cold) * 1000, 1)},
+        "cold_back_to_back_ms": {"p50": ms(cold_rushed, 50), "p90": ms(cold_rushed, 90),
+                                 "mean": round(statistics.mean(cold_rushed) * 1000, 1)},
         "warm_ms": {"p50": ms(warm, 50), "p90": ms(warm, 90), "p99": ms(warm, 99),
                     "mean": round(statistics.mean(warm) * 1000, 1)},
         "next_ms": {"p50": ms(nxt, 50), "p90": ms(nxt, 90), "p99": ms(nxt, 99),

@@ -30,6 +30,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ from pydantic import BaseModel, Field
 from factcheck.db.store import evidence_links, passages, sources
 from factcheck.errors import InputError
 from factcheck.models import Claim, ClaimType, KeyValue
-from factcheck.search.evidence import suggest
+from factcheck.search.evidence import Suggestion, suggest
 from factcheck.text.compare import compare_values
 from factcheck.text.sentences import paragraph_span
 from factcheck.text.speakers import quote_regions
@@ -225,7 +226,9 @@ def find_quote(quote: str, source_text: str) -> tuple[str, float, int | None, in
 
 
 # -- evidence ----------------------------------------------------------------
-def _evidence(ws: Workspace, claim: Claim) -> tuple[str, list[EvidenceRef]]:
+def _evidence(
+    ws: Workspace, claim: Claim, suggested: Sequence[Suggestion] | None = None
+) -> tuple[str, list[EvidenceRef]]:
     p, s, ln = passages, sources, evidence_links
     q = (
         sa.select(p.c.id, p.c.source_id, s.c.title, s.c.url, p.c.start, p.c.end, p.c.text,
@@ -242,7 +245,10 @@ def _evidence(ws: Workspace, claim: Claim) -> tuple[str, list[EvidenceRef]]:
                         start=r[4], end=r[5], text=r[6], linked=True, stance=r[7])
             for r in rows
         ]
-    sugg = suggest(ws, claim_id=claim.id, k=SUGGESTED)
+    if suggested is None:
+        sugg = suggest(ws, claim_id=claim.id, k=SUGGESTED)
+    else:
+        sugg = list(suggested)[:SUGGESTED]
     if not sugg:
         return "none", []
     return "suggested", [
@@ -404,14 +410,18 @@ def _flags(quotes: list[QuoteCheck], numbers: list[NumberCheck],
     return flags
 
 
-def check_claim(ws: Workspace, claim_id: int) -> CheckReport:
+def check_claim(
+    ws: Workspace, claim_id: int, suggested: Sequence[Suggestion] | None = None
+) -> CheckReport:
     """Quote and number checks of a stored claim against its linked (else suggested) evidence.
 
+    ``suggested``: the claim's suggestions when the caller already has them (the review page
+    does), so that they are not searched for twice; the first ``SUGGESTED`` are used.
     Raises NotFoundError for an unknown claim id.
     """
     claim = ws.store.get_claim(int(claim_id))
     article = ws.store.get_article(claim.article_id)
-    evidence_from, evidence = _evidence(ws, claim)
+    evidence_from, evidence = _evidence(ws, claim, suggested)
     quotes = [(article.text[a:b], a, b) for a, b in claim_quotes(article.text, claim)]
     qc = check_quotes(ws, quotes, evidence) if evidence else [
         QuoteCheck(quote=q, start=a, end=b, status="not_found") for q, a, b in quotes

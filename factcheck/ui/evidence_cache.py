@@ -111,7 +111,13 @@ def check_report(ws: Workspace, claim: Claim, mark: str, linked_ids: list[int]) 
 
     key = ("checks", int(claim.id), claim.start, claim.end, claim.text, mark,  # type: ignore[arg-type]
            tuple(linked_ids))
-    return memo(ws).get(key, lambda: checks.check_claim(ws, int(claim.id)))  # type: ignore[arg-type]
+
+    def compute() -> Any:
+        # unlinked claims are checked against the suggestions the page shows: searched once
+        found = None if linked_ids else suggestions(ws, claim, mark, k=max(K_SUGGEST, checks.SUGGESTED))
+        return checks.check_claim(ws, int(claim.id), suggested=found)  # type: ignore[arg-type]
+
+    return memo(ws).get(key, compute)
 
 
 def warm(ws: Workspace, claim_id: int) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from factcheck.io.readers import Document
 from factcheck.models import Article, Claim, ClaimType
+from factcheck.search.evidence import suggest
+from factcheck.services import checks as checks_module
 from factcheck.services.checks import (
+    SUGGESTED,
     EvidenceRef,
     check_claim,
     check_numbers,
@@ -160,3 +163,18 @@ def test_check_without_sources_and_check_text(fake_ws, sample_text):
 
 def test_sample_article_fixture_exists():
     assert SAMPLE_ARTICLE.exists()
+
+
+def test_check_claim_reuses_given_suggestions(fake_ws, sample_text, monkeypatch):
+    add_sources(fake_ws, [SAMPLE_SOURCES])
+    (c,) = store_claims(fake_ws, sample_text, [VALUATION])
+    computed = check_claim(fake_ws, c.id)
+    given = suggest(fake_ws, claim_id=c.id, k=SUGGESTED)
+
+    def no_search(*a, **k):
+        raise AssertionError("searched again although the suggestions were given")
+
+    monkeypatch.setattr(checks_module, "suggest", no_search)
+    reused = check_claim(fake_ws, c.id, suggested=given)
+    assert reused == computed
+    assert check_claim(fake_ws, c.id, suggested=[]).evidence_from == "none"

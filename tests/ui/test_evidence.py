@@ -93,3 +93,25 @@ def test_update_link_label_has_room():
 
     src = inspect.getsource(evidence._link_form)
     assert 'st.columns([2, 1], vertical_alignment="bottom")' in src and '"Update link"' in src
+
+
+@pytest.mark.slow
+def test_a_claim_opened_cold_is_searched_for_evidence_once(app, db, monkeypatch):
+    """The number/quote checks use the suggestions the page shows instead of searching again."""
+    from factcheck.search import evidence
+
+    cid = claim_with(db, "$380 billion")
+    text = one(db, "SELECT text FROM claims WHERE id = :c", c=cid)[0]
+    searched: list[str] = []
+    real = evidence.suggest_many
+
+    def counting(ws, queries, k=5):
+        searched.extend(q.text if hasattr(q, "text") else q for q in queries)
+        return real(ws, queries, k)
+
+    monkeypatch.setattr(evidence, "suggest_many", counting)
+    at = app("review", claim=cid)
+    assert _cards(at, cid), "suggestions shown"
+    shown = htmls(at) + " ".join(texts(at))
+    assert any(b in shown for b in ("matches", "mismatch", "not in the evidence")), "number check shown"
+    assert searched.count(text) == 1
