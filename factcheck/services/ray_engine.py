@@ -1,13 +1,15 @@
 """The Ray engine: extraction's heavy work on Ray Data, results written by one writer.
 
-The pipeline: input files are read by Ray tasks (``read_binary_files``: local paths, or any
-filesystem pyarrow supports, such as ``s3://`` and ``gs://``), parsed into documents with the same
-readers as the local engine, and extracted in batches by an actor pool (``map_batches`` with a
+The pipeline: documents are extracted in batches by an actor pool (``map_batches`` with a
 callable class: each actor loads the model once) calling
-:func:`factcheck.services.pipeline.compute_documents`. Results stream back to this process, which
-either writes them to the database (:func:`factcheck.db.bulk.save_batch`: one transaction per
-batch, idempotent by content hash) and builds the claim index once at the end, or writes Parquet
-shards (``--out``) for :func:`factcheck.services.load.load_parquet` to load later.
+:func:`factcheck.services.pipeline.compute_documents`. Local files reach the actors as paths,
+and each actor reads and parses its files itself with the local engine's readers; remote files
+(any filesystem pyarrow supports, such as ``s3://`` and ``gs://``) are read by Ray tasks
+(``read_binary_files``) and parsed by a small actor pool first; links and stdin are read here.
+Results stream back to this process, which either writes them to the database
+(:func:`factcheck.db.bulk.save_batch`: one transaction per batch, idempotent by content hash)
+and builds the claim index once at the end, or writes Parquet shards (``--out``) for
+:func:`factcheck.services.load.load_parquet` to load later.
 
 Without an address a local Ray is started (and stopped) by the run; an already initialised Ray
 (``ray.init`` by the caller, as the tests do) is used as it is.
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from factcheck.errors import ConfigError, FactcheckError, InputError
-from factcheck.io.readers import ARTICLE_SUFFIXES, Document, expand_paths, read_bytes
+from factcheck.io.readers import ARTICLE_SUFFIXES, Document, expand_paths, read_bytes, read_paths
 from factcheck.services.extract import ArticleResult
 from factcheck.services.load import DatabaseSink, ShardWriter, drain
 from factcheck.services.pipeline import (
@@ -45,7 +47,7 @@ log = logging.getLogger(__name__)
 
 DOCS_PER_BATCH = 32  # documents per actor call (about 1,000-1,500 news sentences)
 WRITE_BATCH = 256  # documents per transaction / shard
-DOC_FIELDS = ("text", "id", "title", "url", "published", "origin", "error", "skip")
+DOC_FIELDS = ("text", "id", "title", "url", "published", "origin", "error", "skip", "path")
 
 
 @dataclass
@@ -173,9 +175,24 @@ def split_inputs(inputs: Iterable[str]) -> tuple[list[str], list[str], list[Inpu
 def _doc_row(doc: Document | InputError, skip: bool = False) -> dict[str, Any]:
     if isinstance(doc, InputError):
         return {"text": "", "id": None, "title": None, "url": None, "published": None,
-                "origin": str(doc).split(": ", 1)[0], "error": str(doc), "skip": False}
+                "origin": str(doc).split(": ", 1)[0], "error": str(doc), "skip": False, "path": None}
     return {"text": doc.text, "id": doc.content_id(), "title": doc.title, "url": doc.url,
-            "published": doc.published, "origin": doc.origin, "error": None, "skip": skip}
+            "published": doc.published, "origin": doc.origin, "error": None, "skip": skip,
+            "path": None}
+
+
+def _path_row(path: str) -> dict[str, Any]:
+    """A local file for the extract actor to read itself."""
+    return {"text": "", "id": None, "title": None, "url": None, "published": None, "origin": path,
+            "error": None, "skip": False, "path": path}
+
+
+def _doc_table(rows: list[dict[str, Any]]) -> pa.Table:
+    import pyarrow as pa
+
+    types = {k: pa.string() for k in DOC_FIELDS}
+    types["skip"] = pa.bool_()
+    return pa.Table.from_pylist(rows, schema=pa.schema(types))
 
 
 class ParseFiles:
@@ -197,10 +214,17 @@ class ParseFiles:
 
 
 class ExtractActor:
-    """Ray actor: loads the models once, then extracts batches of documents."""
+    """Ray actor: loads the models once, then extracts batches of documents.
+
+    A row is a document (``text`` etc.), an input error, or a local file (``path``) that the actor
+    reads and parses itself with the local engine's readers: reading in the actor that extracts
+    costs no separate Ray tasks, and the model never waits for a reading stage to be scheduled.
+    Output comes in tables of at most ``docs_per_batch`` documents, in input order.
+    """
 
     def __init__(self, workspace: type, settings: dict[str, Any], threshold: float,
-                 threads: int | None) -> None:
+                 threads: int | None, docs_per_batch: int = DOCS_PER_BATCH,
+                 stored: frozenset[str] | None = None) -> None:
         from factcheck.config import Settings
         from factcheck.db.store import Store
         from factcheck.ml.embedder import Embedder
@@ -214,38 +238,65 @@ class ExtractActor:
         self.ws = workspace(cfg, store=Store("sqlite://"), embedder=Embedder(
             cfg.model, None, batch_size=cfg.batch_size, encoder=cfg.encoder, cache_dir=cfg.user_cache))
         self.threshold = threshold
+        self.max_bytes = cfg.max_bytes
+        self.docs_per_batch = max(1, docs_per_batch)
+        self.stored = stored
         self.schema = arrow_schema()
 
-    def __call__(self, batch: pa.Table) -> pa.Table:
+    def _items(self, rows: list[dict[str, Any]]) -> Iterator[dict[str, Any] | Document]:
+        """Each input row as a finished record (errors, skips) or a document to extract."""
+        for r in rows:
+            if r.get("path"):
+                for doc in read_paths([r["path"]], max_bytes=self.max_bytes):
+                    if isinstance(doc, InputError):
+                        yield error_record(str(doc).split(": ", 1)[0], str(doc))
+                    elif self.stored is not None and doc.content_id() in self.stored:
+                        yield {**error_record(doc.origin, ""), "id": doc.content_id(), "error": None,
+                               "skipped": True}
+                    else:
+                        yield doc
+            elif r["error"]:
+                yield error_record(r["origin"], r["error"])
+            elif r["skip"]:
+                yield {**error_record(r["origin"], ""), "id": r["id"], "error": None, "skipped": True}
+            else:
+                yield Document(text=r["text"], id=r["id"], title=r["title"], url=r["url"],
+                               published=r["published"], origin=r["origin"])
+
+    def _extract(self, items: list[dict[str, Any] | Document]) -> pa.Table:
         import pyarrow as pa
 
-        rows = batch.to_pylist()
-        records: list[dict[str, Any] | None] = [None] * len(rows)
-        todo: list[tuple[int, Document]] = []
-        for i, r in enumerate(rows):
-            if r["error"]:
-                records[i] = error_record(r["origin"], r["error"])
-            elif r["skip"]:
-                records[i] = {**error_record(r["origin"], ""), "id": r["id"], "error": None,
-                              "skipped": True}
-            else:
-                todo.append((i, Document(text=r["text"], id=r["id"], title=r["title"], url=r["url"],
-                                         published=r["published"], origin=r["origin"])))
+        docs = [d for d in items if isinstance(d, Document)]
         try:
-            done = compute_documents(self.ws, [d for _, d in todo], self.threshold)
+            done = iter(compute_documents(self.ws, docs, self.threshold))
         except FactcheckError as e:
-            done = [Extracted(article=None, error=f"{d.origin}: {e}", origin=d.origin)  # type: ignore[arg-type]
-                    for _, d in todo]
-        for (i, _), ex in zip(todo, done):
-            records[i] = (error_record(ex.origin, ex.error) if ex.error
-                          else to_record(ex, self.ws.embedder.cache_key))
+            done = iter([Extracted(article=None, error=f"{d.origin}: {e}", origin=d.origin)  # type: ignore[arg-type]
+                         for d in docs])
+        records = []
+        for item in items:
+            if isinstance(item, Document):
+                ex = next(done)
+                item = (error_record(ex.origin, ex.error) if ex.error
+                        else to_record(ex, self.ws.embedder.cache_key))
+            records.append(item)
         return pa.Table.from_pylist(records, schema=self.schema)
+
+    def __call__(self, batch: pa.Table) -> Iterator[pa.Table]:
+        items: list[dict[str, Any] | Document] = []
+        n_docs = 0
+        for item in self._items(batch.to_pylist()):
+            items.append(item)
+            n_docs += isinstance(item, Document)
+            if n_docs >= self.docs_per_batch or len(items) >= 8 * self.docs_per_batch:
+                yield self._extract(items)
+                items, n_docs = [], 0
+        if items:
+            yield self._extract(items)
 
 
 def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: float,
                   opts: RayOptions, *, skip_stored: bool, allow_private: bool | None = None) -> Any:
     """The Ray Data pipeline over the inputs (lazy: nothing runs until it is iterated)."""
-    import pyarrow as pa
     import ray.data
 
     from factcheck.services.links import read_inputs
@@ -260,14 +311,16 @@ def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: flo
 
         stored = frozenset(article_ids(ws.store))
     parts = []
-    if files:
-        raw = ray.data.read_binary_files(files, include_paths=True, num_cpus=0.25,
-                                         override_num_blocks=min(len(files), 200))
+    remote = [f for f in files if _is_remote(f)]
+    if remote:  # read by Ray tasks (any filesystem pyarrow supports), parsed by a small pool
+        raw = ray.data.read_binary_files(remote, include_paths=True, num_cpus=0.25,
+                                         override_num_blocks=min(len(remote), 200))
         parts.append(raw.map_batches(ParseFiles, fn_constructor_kwargs={
             "max_bytes": ws.settings.max_bytes, "stored": stored}, batch_size=8,
             batch_format="numpy", num_cpus=0.25,
             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, opts.workers or 1))))
     local_rows = [_doc_row(e) for e in errors]
+    local_rows += [_path_row(f) for f in files if not _is_remote(f)]  # the extract actor reads them
     if here:
         have = None
         for doc in read_inputs(ws, here, allow_private=allow_private):
@@ -280,11 +333,11 @@ def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: flo
             else:
                 local_rows.append(_doc_row(doc))
     if local_rows:
-        types = {"text": pa.string(), "id": pa.string(), "title": pa.string(), "url": pa.string(),
-                 "published": pa.string(), "origin": pa.string(), "error": pa.string(),
-                 "skip": pa.bool_()}
-        table = pa.Table.from_pylist(local_rows, schema=pa.schema(types))
-        parts.insert(0, ray.data.from_arrow(table))
+        # blocks of about one actor call each, so that the calls spread over a cluster's actors
+        # (made here: a repartition would need CPUs that the actors hold on a small machine)
+        size = max(opts.docs_per_batch, -(-len(local_rows) // 1000))
+        table = _doc_table(local_rows)
+        parts.insert(0, ray.data.from_arrow([table.slice(i, size) for i in range(0, len(table), size)]))
     if not parts:
         return None
     ds = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
@@ -294,8 +347,9 @@ def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: flo
         fn_constructor_kwargs={"workspace": type(ws),
                                "settings": {**ws.settings.model_dump(mode="json"),
                                             "encoder": ws.embedder.encoder},
-                               "threshold": threshold, "threads": threads},
-        batch_size=opts.docs_per_batch, batch_format="pyarrow",
+                               "threshold": threshold, "threads": threads,
+                               "docs_per_batch": opts.docs_per_batch, "stored": stored},
+        batch_size=opts.docs_per_batch, batch_format="pyarrow", udf_modifying_row_count=True,
         compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=cpus,
     )  # Ray Data restarts an actor that dies and retries its batch (max_restarts=-1 by default)
 

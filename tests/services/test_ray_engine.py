@@ -132,3 +132,19 @@ def test_a_local_ray_runs_its_workers_at_our_priority(ray_cluster):
         return os.nice(0)
 
     assert ray_cluster.get(niceness.remote()) == os.nice(0)
+
+
+def test_remote_files_are_parsed_with_the_local_readers(corpus):
+    """Remote files (s3://, gs://) are read by Ray tasks and parsed by ParseFiles: one row per
+    document, bad files as error rows, stored documents marked to skip."""
+    from factcheck.io.readers import read_paths
+    from factcheck.services.ray_engine import DOC_FIELDS, ParseFiles
+
+    names = ["city.txt", "feed.jsonl", "broken.txt"]
+    stored = next(d for d in read_paths([str(corpus / "city.txt")]))
+    out = ParseFiles(10**6, frozenset({stored.content_id()}))(
+        {"bytes": [(corpus / n).read_bytes() for n in names], "path": [f"s3://b/{n}" for n in names]})
+    assert set(out) == set(DOC_FIELDS)
+    assert out["origin"][:3] == ["s3://b/city.txt", "s3://b/feed.jsonl:1", "s3://b/feed.jsonl:2"]
+    assert out["skip"][:3] == [True, False, False]
+    assert out["error"][3] and "broken.txt" in out["error"][3] and out["path"] == [None] * 4
