@@ -95,10 +95,14 @@ def queue(ws: Workspace, flt: QueueFilter | None = None, limit: int | None = Non
                      .outerjoin(asg, asg.c.claim_id == c.c.id).outerjoin(sr, sr.c.claim_id == c.c.id))
         .order_by(c.c.score.desc(), c.c.id)
     )
+    # case-insensitive in any script: Python's casefold on SQLite (registered by the Store),
+    # PostgreSQL's Unicode-aware lower() there
+    sqlite = ws.store.engine.dialect.name == "sqlite"
+    fold = sa.func.casefold if sqlite else sa.func.lower
     for word in flt.text.split():
-        like = f"%{_like_escape(word.casefold())}%"
-        q = q.where(sa.or_(sa.func.lower(c.c.text).like(like, escape="\\"),
-                           sa.func.lower(sa.func.coalesce(a.c.title, "")).like(like, escape="\\")))
+        like = f"%{_like_escape(word.casefold() if sqlite else word.lower())}%"
+        q = q.where(sa.or_(fold(c.c.text).like(like, escape="\\"),
+                           fold(sa.func.coalesce(a.c.title, "")).like(like, escape="\\")))
     if flt.assignee:
         q = q.where(asg.c.assignee == flt.assignee)
     if flt.statuses:

@@ -42,3 +42,25 @@ def test_queue_is_sorted_by_score_in_both_modes(real_ws):
     scores = list(rows["score"])
     assert scores == sorted(scores, reverse=True)
     assert list(rows["claim_id"]) == queue_ids(real_ws)
+
+
+def test_queue_search_ignores_case_in_any_script(fake_ws):
+    """SQLite's lower() folds ASCII only; the search must not (both databases)."""
+    from factcheck.db.queries import QueueFilter, queue
+    from factcheck.models import Article, Claim, ClaimType
+
+    text = "Les ÉMISSIONS de Zürich ont baissé de 12 % en 2024. Der Stadtrat ÄNDERTE den Plan."
+    claims = [Claim(article_id="fr", sentence_index=0, start=0, end=51, text=text[:51],
+                    type=ClaimType.other, score=0.9),
+              Claim(article_id="fr", sentence_index=1, start=52, end=len(text), text=text[52:],
+                    type=ClaimType.other, score=0.8)]
+    fake_ws.store.save_extraction(Article(id="fr", title="Klima in ZÜRICH", text=text), [], claims)
+
+    def found(words: str) -> list[str]:
+        return list(queue(fake_ws, QueueFilter(text=words))["claim"])
+
+    assert found("émissions") == [text[:51]]
+    assert found("änderte plan") == [text[52:]]
+    assert found("zürich") == [text[:51], text[52:]]  # the title counts too
+    assert found("ZÜRICH émissions") == [text[:51]]
+    assert found("émission%") == []  # LIKE wildcards are literal
