@@ -157,14 +157,17 @@ def _diff_text(ops: list[DiffOp]) -> str:
     return " ".join(parts)
 
 
-def find_quote(quote: str, source_text: str) -> tuple[str, float, int | None, int | None, list[DiffOp]]:
+def find_quote(
+    quote: str, source_text: str, source_words: list[tuple[int, int, str]] | None = None
+) -> tuple[str, float, int | None, int | None, list[DiffOp]]:
     """Look for ``quote`` in ``source_text``: (status, similarity, start, end, word diff).
 
     Comparison is by words, ignoring case and punctuation. ``start``/``end`` is the aligned
-    region in ``source_text`` (None when not found).
+    region in ``source_text`` (None when not found). ``source_words``: the source's words when
+    the caller has them already (several quotes against one source are split once).
     """
     q = _words(quote)
-    s = _words(source_text)
+    s = source_words if source_words is not None else _words(source_text)
     if not q or not s:
         return "not_found", 0.0, None, None, []
     qn = [w for *_, w in q]
@@ -297,6 +300,7 @@ def check_quotes(
     order = list(dict.fromkeys(e.source_id for e in evidence))
     texts = _source_texts(ws, order)
     meta = {e.source_id: e for e in evidence}
+    words = {sid: _words(text) for sid, text in texts.items()}  # once per source, not per quote
     out = []
     for quote, qs, qe in quotes:
         findings: list[QuoteFinding] = []
@@ -304,7 +308,7 @@ def check_quotes(
             text = texts.get(sid)
             if text is None:
                 continue
-            status, sim, a, b, ops = find_quote(quote, text)
+            status, sim, a, b, ops = find_quote(quote, text, words[sid])
             if status == "not_found":
                 continue
             pid = _passage_at(ws, sid, a, b, evidence)
