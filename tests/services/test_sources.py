@@ -215,3 +215,54 @@ def test_get_passages_and_unknown_source(fake_ws):
     assert set(got) == {p.id for p in ps}
     with pytest.raises(NotFoundError, match="factcheck sources list"):
         get_source(fake_ws, "nope")
+
+
+def _docs(n: int) -> list[Document]:
+    return [Document(text=" ".join(f"Source {i} sentence {j} says {i * 7 + j} units." for j in range(5)),
+                     id=f"s{i}", title=f"Source {i}") for i in range(n)]
+
+
+def test_interrupted_embedding_keeps_finished_batches_and_a_rerun_resumes(fake_ws, fake_model, monkeypatch):
+    import factcheck.workspace as workspace_mod
+
+    monkeypatch.setattr(workspace_mod, "EMBED_STEP", 4)
+    real_encode = fake_model.encode
+    seen: list[str] = []
+
+    def failing(texts, **kw):
+        if len(seen) >= 8:
+            raise KeyboardInterrupt  # the user pressed Ctrl-C after two batches
+        seen.extend(texts)
+        return real_encode(texts, **kw)
+
+    monkeypatch.setattr(fake_model, "encode", failing)
+    with pytest.raises(KeyboardInterrupt):
+        add_documents(fake_ws, _docs(6))
+    passages = fake_ws.store.index_rows("passages")
+    assert len(passages) > 8  # every source and passage was stored before embedding began
+    assert len(fake_ws.store.cached_vectors(fake_ws.embedder.cache_key, [__import__(
+        "factcheck.text.sentences").text.sentences.text_hash(t) for _, t in passages])) == 8
+
+    resumed: list[str] = []
+    monkeypatch.setattr(fake_model, "encode", lambda texts, **kw: resumed.extend(texts) or real_encode(texts))
+    steps: list[tuple[int, int]] = []
+    again = add_documents(fake_ws, _docs(6), progress=lambda done, total: steps.append((done, total)))
+    assert again.added == 0 and again.skipped == 6  # nothing new to store ...
+    assert fake_ws.open_index("passages").count == len(passages)  # ... yet the index is completed
+    assert sorted(resumed) == sorted({t for _, t in passages} - set(seen))  # only what was left
+    assert steps[-1] == (len(passages), len(passages)) and [d for d, _ in steps] == sorted(d for d, _ in steps)
+
+
+def test_index_vectors_keep_the_row_order_whatever_the_embedding_order(fake_ws, fake_model, monkeypatch):
+    import numpy as np
+
+    import factcheck.workspace as workspace_mod
+
+    monkeypatch.setattr(workspace_mod, "EMBED_STEP", 3)
+    add_documents(fake_ws, _docs(3) + [Document(text="Short. A much longer sentence follows this one here.",
+                                                id="mixed")])
+    rows = fake_ws.store.index_rows("passages")
+    idx = fake_ws.open_index("passages")
+    for pid, text in rows:
+        _, ids = idx.search(np.asarray(fake_model.encode([text]), np.float32), 1)
+        assert int(ids[0][0]) == pid
