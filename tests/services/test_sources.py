@@ -16,7 +16,7 @@ from factcheck.services.sources import (
     source_passages,
     split_passages,
 )
-from factcheck.text.sentences import split_sentences
+from factcheck.text.sentences import split_sentences, text_hash
 from tests.conftest import REPO
 
 SAMPLE_SOURCES = REPO / "sample_data" / "sources"
@@ -240,8 +240,8 @@ def test_interrupted_embedding_keeps_finished_batches_and_a_rerun_resumes(fake_w
         add_documents(fake_ws, _docs(6))
     passages = fake_ws.store.index_rows("passages")
     assert len(passages) > 8  # every source and passage was stored before embedding began
-    assert len(fake_ws.store.cached_vectors(fake_ws.embedder.cache_key, [__import__(
-        "factcheck.text.sentences").text.sentences.text_hash(t) for _, t in passages])) == 8
+    hashes = [text_hash(t) for _, t in passages]
+    assert len(fake_ws.store.cached_vectors(fake_ws.embedder.cache_key, hashes)) == 8  # two batches kept
 
     resumed: list[str] = []
     monkeypatch.setattr(fake_model, "encode", lambda texts, **kw: resumed.extend(texts) or real_encode(texts))
@@ -250,7 +250,8 @@ def test_interrupted_embedding_keeps_finished_batches_and_a_rerun_resumes(fake_w
     assert again.added == 0 and again.skipped == 6  # nothing new to store ...
     assert fake_ws.open_index("passages").count == len(passages)  # ... yet the index is completed
     assert sorted(resumed) == sorted({t for _, t in passages} - set(seen))  # only what was left
-    assert steps[-1] == (len(passages), len(passages)) and [d for d, _ in steps] == sorted(d for d, _ in steps)
+    assert steps[-1] == (len(passages), len(passages))
+    assert [d for d, _ in steps] == sorted(d for d, _ in steps)
 
 
 def test_index_vectors_keep_the_row_order_whatever_the_embedding_order(fake_ws, fake_model, monkeypatch):
