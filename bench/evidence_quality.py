@@ -497,12 +497,15 @@ def held_out(pools: list[Pool]) -> dict:
                 sel = [i for i, q in enumerate(p.queries) if q.group == st]
                 for i, r in zip(sel, ranked_by(model, p, sel)):
                     ranked[i] = r
-            out[f"{p.set}/{p.run}"] = {"how": "leave one story out", **metrics(ranked, p.queries)}
+            out[f"{p.set}/{p.run}"] = {"how": "leave one story out", **metrics(ranked, p.queries),
+                                       "_ranked": {q.id: r for q, r in zip(p.queries, ranked)}}
         else:
             sel = [i for i, q in enumerate(p.queries) if q.group == "heldout"]
+            ranked = ranked_by(full, p, sel)
             out[f"{p.set}/{p.run}"] = {
                 "how": "held-out split (1/3 of the queries)",
-                **metrics(ranked_by(full, p, sel), [p.queries[i] for i in sel]),
+                **metrics(ranked, [p.queries[i] for i in sel]),
+                "_ranked": {p.queries[i].id: r for i, r in zip(sel, ranked)},
             }
     return out
 
@@ -587,12 +590,15 @@ def flag_quality(root: Path, ws) -> dict:
 def score_set(ds: DevSet, ws, k: int = 5) -> dict:
     ids = [s[0] for s in ds.sources]
     bm = PlainBm25([plain_tokens(f"{t} {x}") for _, t, x in ds.sources])
-    result: dict = {"sources": len(ds.sources), "passages": len(ws.store.index_rows("passages")), "runs": {}}
+    gold: dict[str, dict] = {}
+    result: dict = {"sources": len(ds.sources), "passages": len(ws.store.index_rows("passages")), "runs": {},
+                    "_bm25": gold}
     for run, queries in ds.runs.items():
         t0 = time.perf_counter()
         fc = factcheck_ranking(ws, queries, k)
         fc_s = time.perf_counter() - t0
         base = [rank_ids(bm.scores(plain_tokens(q.text)), ids, k) for q in queries]
+        gold[run] = {q.id: (q.gold, b) for q, b in zip(queries, base)}
         pbase = passage_bm25_ranking(ws, queries, k)
         groups = sorted({q.group for q in queries})
         entry: dict = {}
@@ -618,6 +624,18 @@ def add_baselines(results: dict) -> None:
         if group in entry:
             m["bm25"] = entry[group]["bm25"]
             m["bm25_passages"] = entry[group]["bm25_passages"]
+        ranked = m.pop("_ranked", {})
+        base = results["sets"].get(name, {}).get("_bm25", {}).get(run, {})
+        for at in (1, 5):  # per-query differences with BM25 (for error analysis)
+            won, lost = [], []
+            for qid, r in ranked.items():
+                if qid in base:
+                    g, b = base[qid]
+                    ours, theirs = bool(g & set(r[:at])), bool(g & set(b[:at]))
+                    (won if ours and not theirs else lost if theirs and not ours else []).append(qid)
+            m[f"vs_bm25_at_{at}"] = {"won": sorted(won), "lost": sorted(lost)}
+    for entry in results.get("sets", {}).values():
+        entry.pop("_bm25", None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -708,6 +726,11 @@ def main(argv: list[str] | None = None) -> int:
         ws.store.dispose()
     if not args.build_only:
         add_baselines(results)
+        for key, m in results.get("held_out", {}).items():
+            for at in (1, 5):
+                d = m[f"vs_bm25_at_{at}"]
+                print(f"held-out {key:20s} R@{at} vs BM25: won {len(d['won'])} {d['won'][:6]}  "
+                      f"lost {len(d['lost'])} {d['lost'][:6]}")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")
         print(f"wrote {args.out} (factcheck / bm25)")
