@@ -196,14 +196,13 @@ def _subject(text: str, start: int, end: int) -> str | None:
     before: str | None = None
     after: str | None = None
     for m in _NAME_RE.finditer(text, sent_a, sent_b):
-        a = max(0, m.start() - 3) if m.start() > sent_a else m.start()
-        one = names(text[a : m.end()])
+        one = names(m.group(0))  # this name alone (a wider slice could hold two: "CDU/CSU")
         if not one:
             continue
         if m.end() <= start:
-            before = next(iter(one))
+            before = min(one)
         elif m.start() >= end and after is None:
-            after = next(iter(one))
+            after = min(one)
     return before or after
 
 

@@ -77,3 +77,11 @@ def test_bounds_and_superseded_figures_are_not_contradicted():
     assert _conflicts("The Kerr County count stood at 18 adults and nine children.", later) == [
         "28 adults", "15 children"]
     assert _conflicts("Kerr County has 51 dead.", "Kerr County has 43 dead, up from 30.") == ["43 dead"]
+
+
+def test_subject_is_the_nearest_name_itself():
+    from factcheck.text.compare import _subject
+
+    text = "In the count, the CDU/CSU won 208 seats."
+    start = text.index("208")
+    assert _subject(text, start, start + 3) == "csu"  # not a fragment such as "du" of "CDU/"
