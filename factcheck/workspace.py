@@ -224,7 +224,13 @@ class Workspace:
             self.changed(*kinds)
 
     # -- indexes ------------------------------------------------------------
-    def _vectors(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+    def _batch_size(self, kind: str) -> int | None:
+        """The model batch size for an index kind (source passages: ``passage_batch_size``)."""
+        return self.settings.passage_batch_size if kind == "passages" else None
+
+    def _vectors(
+        self, texts: list[str], progress: Progress | None = None, batch_size: int | None = None
+    ) -> np.ndarray:
         """Embeddings of ``texts`` (in their order), ``EMBED_STEP`` texts per embedder call.
 
         Each call caches its vectors (committed), so an interrupted build keeps what it finished
@@ -241,7 +247,7 @@ class Workspace:
         out: np.ndarray | None = None
         for a in range(0, n, EMBED_STEP):
             part = order[a : a + EMBED_STEP]
-            vecs = self.embedder.embed([texts[i] for i in part])
+            vecs = self.embedder.embed([texts[i] for i in part], batch_size=batch_size)
             if out is None:
                 out = np.empty((n, vecs.shape[1]), np.float32)
             out[part] = vecs
@@ -263,7 +269,7 @@ class Workspace:
         with self._lock:
             mark = self._read_mark(kind)  # before the rows: a later change shows as a new mark
             rows = self.store.index_rows(kind)
-            vecs = self._vectors([t for i, t in rows if i not in known], progress)
+            vecs = self._vectors([t for i, t in rows if i not in known], progress, self._batch_size(kind))
             if known and rows:
                 computed = iter(vecs)
                 vecs = np.vstack([known[i] if i in known else next(computed) for i, _ in rows])
@@ -354,7 +360,7 @@ class Workspace:
         new = [r for r in rows if r[0] not in have]
         if not idx.can_add([i for i, _ in new]):
             return False  # a tombstoned id is back (e.g. a claim restored): rebuild
-        vecs = self._vectors([t for i, t in new if i not in known], progress)
+        vecs = self._vectors([t for i, t in new if i not in known], progress, self._batch_size(kind))
         if known and new:
             computed = iter(vecs)
             vecs = np.vstack([known[i] if i in known else next(computed) for i, _ in new])

@@ -267,3 +267,19 @@ def test_index_vectors_keep_the_row_order_whatever_the_embedding_order(fake_ws, 
     for pid, text in rows:
         _, ids = idx.search(np.asarray(fake_model.encode([text]), np.float32), 1)
         assert int(ids[0][0]) == pid
+
+
+def test_passages_are_embedded_in_passage_sized_batches(fake_ws, fake_model, monkeypatch):
+    real_encode = fake_model.encode
+    sizes: list[int] = []
+
+    def recording(texts, **kw):
+        sizes.append(kw["batch_size"])
+        return real_encode(texts, **kw)
+
+    monkeypatch.setattr(fake_model, "encode", recording)
+    add_documents(fake_ws, _docs(2))
+    assert sizes and set(sizes) == {fake_ws.settings.passage_batch_size} == {32}
+    sizes.clear()
+    fake_ws.embedder.embed(["a claim sentence, not a passage"])
+    assert sizes == [fake_ws.settings.batch_size] == [16]
