@@ -283,3 +283,24 @@ def test_passages_are_embedded_in_passage_sized_batches(fake_ws, fake_model, mon
     sizes.clear()
     fake_ws.embedder.embed(["a claim sentence, not a passage"])
     assert sizes == [fake_ws.settings.batch_size] == [16]
+
+
+def test_real_model_interrupted_add_resumes(real_ws, monkeypatch):
+    import factcheck.workspace as workspace_mod
+
+    monkeypatch.setattr(workspace_mod, "EMBED_STEP", 4)
+
+    def stop(done: int, _total: int) -> None:
+        raise KeyboardInterrupt  # after the first batch of 4
+
+    with pytest.raises(KeyboardInterrupt):
+        add_documents(real_ws, _docs(3), progress=stop)
+    total = len(real_ws.store.index_rows("passages"))
+    assert real_ws.embedder.encoded == 4 and total > 4
+    again = add_documents(real_ws, _docs(3))
+    assert again.added == 0 and real_ws.embedder.encoded == total  # only the rest was embedded
+    idx = real_ws.open_index("passages")
+    assert idx.count == total
+    pid, text = real_ws.store.index_rows("passages")[-1]
+    _, ids = idx.search(real_ws.embedder.embed([text], remember=False), 1)
+    assert int(ids[0][0]) == pid
