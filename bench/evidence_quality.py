@@ -18,9 +18,10 @@ data sets' READMEs — scored over the same sources in the same run; ``bm25_pass
 same BM25 over the workspace's passages (a source at its best passage).
 
 Each set is stored in a workspace under ``/tmp/fc-evidence-quality/`` (SQLite + FAISS),
-keyed by the set's files and the passage settings, so a re-run reuses it; passage vectors are
-also kept in ``/tmp/fc-evidence-quality/vectors-<model>.npz`` (text hash -> vector) so a
-changed passage split embeds only the new passages. Nothing is written to the repository but
+keyed by the contents of the set's files and the passage settings, so a re-run reuses it;
+passage vectors are also kept in ``/tmp/fc-evidence-quality/vectors.sqlite`` ((model, text
+hash) -> vector, committed every 256 passages), so an interrupted first run resumes where it
+stopped and a changed passage split embeds only the new passages. Nothing is written to the repository but
 the results file. Numbers are noisy only in time, not in value (ranking is deterministic).
 
     python bench/evidence_quality.py [--sets news_dev,scifact,checkthat] [--out FILE]
@@ -86,10 +87,14 @@ def load_news_dev(root: Path) -> DevSet | None:
         if ln["stance"] == "supports":
             gold.setdefault(ln["claim_id"], set()).add(ln["page_id"])
     ds = DevSet("news_dev", [(p["id"], p.get("title") or "", p["text"]) for p in pages])
-    ds.runs["claim"] = [Query(c["id"], c["claim"], gold[c["id"]], c["story"], c["sentence"])
-                        for c in claims if c["id"] in gold]
-    ds.runs["sentence"] = [Query(c["id"], c["sentence"], gold[c["id"]], c["story"])
-                           for c in claims if c["id"] in gold]
+    ds.runs["claim"] = [
+        Query(c["id"], c["claim"], gold[c["id"]], c["story"], c["sentence"])
+        for c in claims
+        if c["id"] in gold
+    ]
+    ds.runs["sentence"] = [
+        Query(c["id"], c["sentence"], gold[c["id"]], c["story"]) for c in claims if c["id"] in gold
+    ]
     ds.files = [root / "links.jsonl", root / "claims.jsonl", *sorted((root / "pages").glob("p*.json"))]
     return ds
 
@@ -212,24 +217,143 @@ def metrics(ranked: list[list[str]], queries: list[Query]) -> dict[str, float]:
         prec = [(n + 1) / (i + 1) for n, i in enumerate(hits)]
         ap += sum(prec) / min(len(q.gold), 5) if hits else 0.0
     n = max(len(queries), 1)
-    return {"n": len(queries), "recall@1": round(r1 / n, 3), "recall@5": round(r5 / n, 3),
-            "map@5": round(ap / n, 3), "mrr@5": round(rr / n, 3)}
+    return {
+        "n": len(queries),
+        "recall@1": round(r1 / n, 3),
+        "recall@5": round(r5 / n, 3),
+        "map@5": round(ap / n, 3),
+        "mrr@5": round(rr / n, 3),
+    }
 
 
 # -- workspace ---------------------------------------------------------------
 def _key(ds: DevSet) -> str:
+    """The workspace key: the set's file *contents* (not their times: a re-copied data folder
+    keeps its workspace) and the passage settings."""
     from factcheck.services import sources as src
 
     h = hashlib.sha256()
     for f in ds.files:
-        st = f.stat()
-        h.update(f"{f.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+        h.update(f"{f.name}\0".encode())
+        with f.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
     h.update(f"{src.PASSAGE_SENTENCES}/{src.PASSAGE_OVERLAP}/{src.PASSAGE_MAX_CHARS}".encode())
     return h.hexdigest()[:12]
 
 
+class VectorCache:
+    """Passage embeddings kept across runs and sets: (model, text hash) -> vector in one SQLite
+    file under ``/tmp/fc-evidence-quality``, committed every batch, so an interrupted embedding
+    run keeps what it finished and the next run (whatever workspace key) embeds only the rest."""
+
+    def __init__(self, path: Path, model: str) -> None:
+        import sqlite3
+
+        self.path, self.model = path, model
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path))
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, hash TEXT, vector BLOB, "
+            "PRIMARY KEY (model, hash))"
+        )
+        self.db.execute("CREATE TABLE IF NOT EXISTS imported (name TEXT PRIMARY KEY)")
+        self.db.commit()
+
+    def get(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached vectors of these hashes."""
+        out: dict[str, np.ndarray] = {}
+        uniq = list(dict.fromkeys(hashes))
+        for i in range(0, len(uniq), 500):
+            chunk = uniq[i : i + 500]
+            q = f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({','.join('?' * len(chunk))})"
+            for h, blob in self.db.execute(q, [self.model, *chunk]):
+                out[h] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def put(self, items: dict[str, np.ndarray]) -> None:
+        """Store vectors (one transaction)."""
+        with self.db:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)",
+                [(self.model, h, np.asarray(v, np.float32).tobytes()) for h, v in items.items()],
+            )
+
+    def count(self) -> int:
+        return int(
+            self.db.execute("SELECT count(*) FROM vectors WHERE model = ?", [self.model]).fetchone()[0]
+        )
+
+    def import_earlier(self, root: Path) -> None:
+        """Once each: the vectors of earlier runs (the old ``vectors-*.npz`` and the embedding
+        tables of workspaces under ``root``, finished or not)."""
+        import sqlite3
+
+        done = {n for (n,) in self.db.execute("SELECT name FROM imported")}
+        for npz in sorted(root.glob("vectors-*.npz")):
+            if npz.name not in done and npz.name == f"vectors-{self.model.replace('/', '_')}.npz":
+                with np.load(npz) as z:
+                    self.put(dict(zip(z["hashes"].tolist(), z["vectors"])))
+                with self.db:
+                    self.db.execute("INSERT INTO imported VALUES (?)", [npz.name])
+        for wsdb in sorted(root.glob("*/ws.db")):
+            name = f"{wsdb.parent.name}/{wsdb.name}"
+            if name in done:
+                continue
+            try:
+                src = sqlite3.connect(f"file:{wsdb}?mode=ro", uri=True)
+                rows = src.execute(
+                    "SELECT text_hash, vector FROM embeddings WHERE model = ?", [self.model]
+                ).fetchall()
+                src.close()
+            except sqlite3.Error as e:
+                log.warning("%s: not imported (%s)", wsdb, e)
+                continue
+            with self.db:
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)", [(self.model, h, v) for h, v in rows]
+                )
+                if (wsdb.parent / "done").exists():  # an unfinished one may still gain vectors
+                    self.db.execute("INSERT INTO imported VALUES (?)", [name])
+            log.warning("imported %d cached vectors from %s", len(rows), wsdb)
+
+
+EMBED_BATCH = 256
+
+
+def embed_passages(ws, rows: list[tuple[int, str]], cache: VectorCache) -> dict[int, np.ndarray]:
+    """Vectors of the passage rows (id -> vector): from the cache, the rest embedded by the
+    workspace model in batches of ``EMBED_BATCH``, each batch stored in the cache at once."""
+    from factcheck.text.sentences import text_hash
+
+    hashes = [text_hash(t) for _, t in rows]
+    have = cache.get(hashes)
+    todo = list({h: t for h, (_, t) in zip(hashes, rows) if h not in have}.items())
+    if todo:
+        log.warning("embedding %d of %d passages (%d cached)", len(todo), len(rows), len(rows) - len(todo))
+    t0 = time.perf_counter()
+    for i in range(0, len(todo), EMBED_BATCH):
+        part = todo[i : i + EMBED_BATCH]
+        vecs = ws.embedder.encode([t for _, t in part])
+        new = {h: v for (h, _), v in zip(part, vecs)}
+        cache.put(new)
+        have.update(new)
+        done = i + len(part)
+        rate = done / max(time.perf_counter() - t0, 1e-9)
+        log.warning(
+            "  %d/%d passages embedded, %.1f passages/s, ETA %.0f s",
+            done,
+            len(todo),
+            rate,
+            (len(todo) - done) / rate,
+        )
+    return {i: have[h] for (i, _), h in zip(rows, hashes)}
+
+
 def open_workspace(ds: DevSet):
-    """The set's workspace under /tmp (built on first use, reused after)."""
+    """The set's workspace under /tmp (built on first use, reused after; an interrupted build
+    resumes: stored sources are skipped and embedded passages come from :class:`VectorCache`)."""
     from factcheck.config import Settings
     from factcheck.io.readers import Document
     from factcheck.services.sources import add_documents
@@ -241,42 +365,26 @@ def open_workspace(ds: DevSet):
     ws = Workspace(Settings(db=str(d / "ws.db"), index_dir=d / "indexes", batch_size=32))
     if done.exists():
         return ws
-    vec_file = CACHE / f"vectors-{ws.model_name.replace('/', '_')}.npz"
-    if vec_file.exists():
-        with np.load(vec_file) as z:
-            ws.store.cache_vectors(ws.model_name, dict(zip(z["hashes"].tolist(), z["vectors"])))
+    cache = VectorCache(CACHE / "vectors.sqlite", ws.embedder.cache_key)
+    cache.import_earlier(CACHE)
     t0 = time.perf_counter()
     docs = [Document(text=t, id=i, title=ti or None, origin=f"{ds.name}:{i}") for i, ti, t in ds.sources]
-    log.warning("%s: storing %d sources and embedding their passages (first run only)", ds.name, len(docs))
-    rep = add_documents(ws, docs)
-    log.warning("%s: %d sources, %d passages in %.0f s", ds.name, rep.added, rep.passages,
-                time.perf_counter() - t0)
-    _save_vectors(ws, vec_file)
+    log.warning("%s: storing %d sources (first run only; stored ones are skipped)", ds.name, len(docs))
+    rep = add_documents(ws, docs, sync=False)
+    rows = ws.store.index_rows("passages")
+    known = embed_passages(ws, rows, cache)
+    ws.sync_index("passages", building=True, vectors=known)
+    ws.changed("passages")
+    log.warning(
+        "%s: %d sources (%d new), %d passages in %.0f s",
+        ds.name,
+        len(docs),
+        rep.added,
+        len(rows),
+        time.perf_counter() - t0,
+    )
     done.write_text(str(time.time()))
     return ws
-
-
-def _save_vectors(ws, vec_file: Path) -> None:
-    import sqlalchemy as sa
-
-    from factcheck.db.store import embeddings
-
-    hashes, vecs = [], []
-    with ws.store.engine.connect() as conn:
-        q = sa.select(embeddings.c.text_hash, embeddings.c.vector).where(embeddings.c.model == ws.model_name)
-        for h, blob in conn.execute(q):
-            hashes.append(h)
-            vecs.append(np.frombuffer(blob, dtype=np.float32))
-    if vec_file.exists():
-        with np.load(vec_file) as z:
-            have = set(hashes)
-            for h, v in zip(z["hashes"].tolist(), z["vectors"]):
-                if h not in have:
-                    hashes.append(h)
-                    vecs.append(v)
-    tmp = vec_file.with_suffix(".tmp.npz")
-    np.savez(tmp, hashes=np.asarray(hashes), vectors=np.vstack(vecs) if vecs else np.zeros((0, 0)))
-    tmp.replace(vec_file)
 
 
 # -- running -----------------------------------------------------------------
@@ -383,16 +491,22 @@ def held_out(pools: list[Pool]) -> dict:
             stories = sorted({q.group for q in p.queries})
             ranked: list[list[str]] = [[] for _ in p.queries]
             for st in stories:
-                model = _train(pools, lambda pp, q, st=st: tuned(pp, q)
-                               and not (pp.set == "news_dev" and q.group == st))
+                model = _train(
+                    pools, lambda pp, q, st=st: tuned(pp, q) and not (pp.set == "news_dev" and q.group == st)
+                )
                 sel = [i for i, q in enumerate(p.queries) if q.group == st]
                 for i, r in zip(sel, ranked_by(model, p, sel)):
                     ranked[i] = r
-            out[f"{p.set}/{p.run}"] = {"how": "leave one story out", **metrics(ranked, p.queries)}
+            out[f"{p.set}/{p.run}"] = {"how": "leave one story out", **metrics(ranked, p.queries),
+                                       "_ranked": {q.id: r for q, r in zip(p.queries, ranked)}}
         else:
             sel = [i for i, q in enumerate(p.queries) if q.group == "heldout"]
-            out[f"{p.set}/{p.run}"] = {"how": "held-out split (1/3 of the queries)",
-                                       **metrics(ranked_by(full, p, sel), [p.queries[i] for i in sel])}
+            ranked = ranked_by(full, p, sel)
+            out[f"{p.set}/{p.run}"] = {
+                "how": "held-out split (1/3 of the queries)",
+                **metrics(ranked, [p.queries[i] for i in sel]),
+                "_ranked": {p.queries[i].id: r for i, r in zip(sel, ranked)},
+            }
     return out
 
 
@@ -435,8 +549,11 @@ def flag_quality(root: Path, ws) -> dict:
             cv = extract_values(c["claim"])
             if mode == "suggested":
                 # as `factcheck check`: weak suggestions raise no flag (services.checks._flags)
-                ev = [(s.source_id, s.start, s.text, extract_values(s.text, s.start)) for s in sg
-                      if s.score >= FLAG_MIN_SCORE]
+                ev = [
+                    (s.source_id, s.start, s.text, extract_values(s.text, s.start))
+                    for s in sg
+                    if s.score >= FLAG_MIN_SCORE
+                ]
             else:
                 ev = pvals
             matched: dict[str, set[int]] = {}
@@ -451,38 +568,48 @@ def flag_quality(root: Path, ws) -> dict:
                 if cs:
                     flags.add((c["id"], sid))
                     if stance.get((c["id"], sid)) != "refutes" and len(examples) < 12:
-                        examples.append(f"{c['id']} vs {sid} ({stance.get((c['id'], sid), 'no link')}): "
-                                        f"{cs[0].claim.text!r} / {cs[0].passage.text!r}")
+                        examples.append(
+                            f"{c['id']} vs {sid} ({stance.get((c['id'], sid), 'no link')}): "
+                            f"{cs[0].claim.text!r} / {cs[0].passage.text!r}"
+                        )
         strict = sum(1 for f in flags if stance.get(f) == "refutes")
         lenient = sum(1 for f in flags if stance.get(f) in ("refutes", "related"))
         other_story = sum(1 for f in flags if f[1] not in {ln[1] for ln in stance if ln[0] == f[0]})
-        out[mode] = {"flags": len(flags),
-                     "precision_strict": round(strict / len(flags), 3) if flags else None,
-                     "precision_lenient": round(lenient / len(flags), 3) if flags else None,
-                     "recall_refutes": round(len(flags & refutes) / len(refutes), 3) if refutes else None,
-                     "refutes_links": len(refutes), "flags_on_unlinked_pages": other_story,
-                     "wrong_examples": examples}
+        out[mode] = {
+            "flags": len(flags),
+            "precision_strict": round(strict / len(flags), 3) if flags else None,
+            "precision_lenient": round(lenient / len(flags), 3) if flags else None,
+            "recall_refutes": round(len(flags & refutes) / len(refutes), 3) if refutes else None,
+            "refutes_links": len(refutes),
+            "flags_on_unlinked_pages": other_story,
+            "wrong_examples": examples,
+        }
     return out
 
 
 def score_set(ds: DevSet, ws, k: int = 5) -> dict:
     ids = [s[0] for s in ds.sources]
     bm = PlainBm25([plain_tokens(f"{t} {x}") for _, t, x in ds.sources])
-    result: dict = {"sources": len(ds.sources), "passages": len(ws.store.index_rows("passages")), "runs": {}}
+    gold: dict[str, dict] = {}
+    result: dict = {"sources": len(ds.sources), "passages": len(ws.store.index_rows("passages")), "runs": {},
+                    "_bm25": gold}
     for run, queries in ds.runs.items():
         t0 = time.perf_counter()
         fc = factcheck_ranking(ws, queries, k)
         fc_s = time.perf_counter() - t0
         base = [rank_ids(bm.scores(plain_tokens(q.text)), ids, k) for q in queries]
+        gold[run] = {q.id: (q.gold, b) for q, b in zip(queries, base)}
         pbase = passage_bm25_ranking(ws, queries, k)
         groups = sorted({q.group for q in queries})
         entry: dict = {}
         for g in ["all", *groups] if len(groups) > 1 else ["all"]:
             sel = [i for i, q in enumerate(queries) if g == "all" or q.group == g]
             qs = [queries[i] for i in sel]
-            entry[g] = {"factcheck": metrics([fc[i] for i in sel], qs),
-                        "bm25": metrics([base[i] for i in sel], qs),
-                        "bm25_passages": metrics([pbase[i] for i in sel], qs)}
+            entry[g] = {
+                "factcheck": metrics([fc[i] for i in sel], qs),
+                "bm25": metrics([base[i] for i in sel], qs),
+                "bm25_passages": metrics([pbase[i] for i in sel], qs),
+            }
         entry["factcheck_seconds_per_query"] = round(fc_s / max(len(queries), 1), 4)
         result["runs"][run] = entry
     return result
@@ -497,6 +624,18 @@ def add_baselines(results: dict) -> None:
         if group in entry:
             m["bm25"] = entry[group]["bm25"]
             m["bm25_passages"] = entry[group]["bm25_passages"]
+        ranked = m.pop("_ranked", {})
+        base = results["sets"].get(name, {}).get("_bm25", {}).get(run, {})
+        for at in (1, 5):  # per-query differences with BM25 (for error analysis)
+            won, lost = [], []
+            for qid, r in ranked.items():
+                if qid in base:
+                    g, b = base[qid]
+                    ours, theirs = bool(g & set(r[:at])), bool(g & set(b[:at]))
+                    (won if ours and not theirs else lost if theirs and not ours else []).append(qid)
+            m[f"vs_bm25_at_{at}"] = {"won": sorted(won), "lost": sorted(lost)}
+    for entry in results.get("sets", {}).values():
+        entry.pop("_bm25", None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -506,12 +645,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--build-only", action="store_true", help="only build the cached workspaces")
     ap.add_argument("--flags-only", action="store_true", help="only the news_dev flag figures")
-    ap.add_argument("--fit", action="store_true",
-                    help="refit factcheck/search/evidence_ranker.json on the tuning parts first")
+    ap.add_argument(
+        "--fit",
+        action="store_true",
+        help="refit factcheck/search/evidence_ranker.json on the tuning parts first",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    results: dict = {"what": "source-level evidence retrieval: factcheck suggest vs plain BM25 "
-                             "(k1 0.9, b 0.4) over the same sources, one run", "sets": {}, "skipped": []}
+    results: dict = {
+        "what": "source-level evidence retrieval: factcheck suggest vs plain BM25 "
+        "(k1 0.9, b 0.4) over the same sources, one run",
+        "sets": {},
+        "skipped": [],
+    }
     loaded = []
     for name in args.sets.split(","):
         folder, loader = LOADERS[name]
@@ -531,15 +677,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     t0 = time.perf_counter()
     pools = [p for ds, ws in loaded for p in collect(ds, ws)]
-    log.warning("features of %d queries in %.0f s", sum(len(p.queries) for p in pools),
-                time.perf_counter() - t0)
+    log.warning(
+        "features of %d queries in %.0f s", sum(len(p.queries) for p in pools), time.perf_counter() - t0
+    )
     if args.fit:
         from factcheck.search.source_rank import RANKER_PATH
 
-        model = _train(pools, tuned, model="logistic regression (C=1, balanced) over standardised features",
-                       trained_on="all of news_dev (claim + sentence queries) and the 'tune' 2/3 of "
-                                  "the other sets listed in `sets` (bench/evidence_quality.py --fit)",
-                       sets=[ds.name for ds, _ in loaded])
+        model = _train(
+            pools,
+            tuned,
+            model="logistic regression (C=1, balanced) over standardised features",
+            trained_on="all of news_dev (claim + sentence queries) and the 'tune' 2/3 of "
+            "the other sets listed in `sets` (bench/evidence_quality.py --fit)",
+            sets=[ds.name for ds, _ in loaded],
+        )
         model.save(RANKER_PATH)
         from factcheck.search import source_rank
 
@@ -547,28 +698,39 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {RANKER_PATH}")
     results["held_out"] = held_out(pools)
     for key, m in results["held_out"].items():
-        print(f"held-out {key:20s} n={m['n']:3d}  R@1 {m['recall@1']:.3f}  R@5 {m['recall@5']:.3f}  "
-              f"MAP@5 {m['map@5']:.3f}  ({m['how']})")
+        print(
+            f"held-out {key:20s} n={m['n']:3d}  R@1 {m['recall@1']:.3f}  R@5 {m['recall@5']:.3f}  "
+            f"MAP@5 {m['map@5']:.3f}  ({m['how']})"
+        )
     for ds, ws in loaded:
         name = ds.name
         results["sets"][name] = score_set(ds, ws)
         if name == "news_dev":
             results["flags_news_dev"] = fl = flag_quality(args.data / LOADERS[name][0], ws)
             for mode, m in fl.items():
-                print(f"flags {mode:13s} {m['flags']:3d} flags  precision {m['precision_strict']} strict, "
-                      f"{m['precision_lenient']} lenient  recall(refutes) {m['recall_refutes']}  "
-                      f"on unlinked pages {m['flags_on_unlinked_pages']}")
+                print(
+                    f"flags {mode:13s} {m['flags']:3d} flags  precision {m['precision_strict']} strict, "
+                    f"{m['precision_lenient']} lenient  recall(refutes) {m['recall_refutes']}  "
+                    f"on unlinked pages {m['flags_on_unlinked_pages']}"
+                )
         for run, entry in results["sets"][name]["runs"].items():
             for g, m in entry.items():
                 if isinstance(m, dict):
                     f, b = m["factcheck"], m["bm25"]
-                    print(f"{name:9s} {run:8s} {g:22s} n={f['n']:3d}"
-                          f"  R@1 {f['recall@1']:.3f} / {b['recall@1']:.3f}"
-                          f"  R@5 {f['recall@5']:.3f} / {b['recall@5']:.3f}"
-                          f"  MAP@5 {f['map@5']:.3f} / {b['map@5']:.3f}")
+                    print(
+                        f"{name:9s} {run:8s} {g:22s} n={f['n']:3d}"
+                        f"  R@1 {f['recall@1']:.3f} / {b['recall@1']:.3f}"
+                        f"  R@5 {f['recall@5']:.3f} / {b['recall@5']:.3f}"
+                        f"  MAP@5 {f['map@5']:.3f} / {b['map@5']:.3f}"
+                    )
         ws.store.dispose()
     if not args.build_only:
         add_baselines(results)
+        for key, m in results.get("held_out", {}).items():
+            for at in (1, 5):
+                d = m[f"vs_bm25_at_{at}"]
+                print(f"held-out {key:20s} R@{at} vs BM25: won {len(d['won'])} {d['won'][:6]}  "
+                      f"lost {len(d['lost'])} {d['lost'][:6]}")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")
         print(f"wrote {args.out} (factcheck / bm25)")

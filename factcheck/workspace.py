@@ -49,6 +49,10 @@ def __getattr__(name: str) -> Any:
         return _fidx().HNSW_THRESHOLD
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+# Texts per embedder call when building an index: each call's vectors are committed to the cache
+# (an interrupted build resumes there) and reported to the progress callback.
+EMBED_STEP = 256
+
 # Texts per model call when scoring: each call sorts its texts by length (little padding) and
 # holds their pooled hidden states, 4096 x 5 layers x 384 floats = 31 MB.
 SCORE_CHUNK = 4096
@@ -220,18 +224,37 @@ class Workspace:
             self.changed(*kinds)
 
     # -- indexes ------------------------------------------------------------
-    def _vectors(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+    def _batch_size(self, kind: str) -> int | None:
+        """The model batch size for an index kind (source passages: ``passage_batch_size``)."""
+        return self.settings.passage_batch_size if kind == "passages" else None
+
+    def _vectors(
+        self, texts: list[str], progress: Progress | None = None, batch_size: int | None = None
+    ) -> np.ndarray:
+        """Embeddings of ``texts`` (in their order), ``EMBED_STEP`` texts per embedder call.
+
+        Each call caches its vectors (committed), so an interrupted build keeps what it finished
+        and the next sync embeds only the rest. The texts go through the model longest first
+        across the calls (as one ``SentenceTransformer.encode`` call would sort them), so
+        batches hold texts of similar length whatever the step: little padding.
+        """
         import numpy as np
 
-        out = []
-        step = 1024
-        for i in range(0, len(texts), step):
-            out.append(self.embedder.embed(texts[i : i + step]))
-            if progress:
-                progress(min(i + step, len(texts)), len(texts))
-        if not out:
+        n = len(texts)
+        if not n:
             return np.zeros((0, 0), np.float32)
-        return np.vstack(out)
+        order = sorted(range(n), key=lambda i: -len(texts[i]))
+        out: np.ndarray | None = None
+        for a in range(0, n, EMBED_STEP):
+            part = order[a : a + EMBED_STEP]
+            vecs = self.embedder.embed([texts[i] for i in part], batch_size=batch_size)
+            if out is None:
+                out = np.empty((n, vecs.shape[1]), np.float32)
+            out[part] = vecs
+            if progress:
+                progress(a + len(part), n)
+        assert out is not None
+        return out
 
     def rebuild_index(
         self, kind: str, progress: Progress | None = None, *, known: dict[int, np.ndarray] | None = None
@@ -246,7 +269,7 @@ class Workspace:
         with self._lock:
             mark = self._read_mark(kind)  # before the rows: a later change shows as a new mark
             rows = self.store.index_rows(kind)
-            vecs = self._vectors([t for i, t in rows if i not in known], progress)
+            vecs = self._vectors([t for i, t in rows if i not in known], progress, self._batch_size(kind))
             if known and rows:
                 computed = iter(vecs)
                 vecs = np.vstack([known[i] if i in known else next(computed) for i, _ in rows])
@@ -337,7 +360,7 @@ class Workspace:
         new = [r for r in rows if r[0] not in have]
         if not idx.can_add([i for i, _ in new]):
             return False  # a tombstoned id is back (e.g. a claim restored): rebuild
-        vecs = self._vectors([t for i, t in new if i not in known], progress)
+        vecs = self._vectors([t for i, t in new if i not in known], progress, self._batch_size(kind))
         if known and new:
             computed = iter(vecs)
             vecs = np.vstack([known[i] if i in known else next(computed) for i, _ in new])

@@ -125,7 +125,14 @@ def sources_add(
                                     help="Ray cluster (ray://HEAD:10001); default: start a local Ray."),
     workers: int = typer.Option(None, "--workers", min=1, help="Ray engine: model actors."),
 ) -> None:
-    """Store source documents (files or links), split them into passages, embed and index them."""
+    """Store source documents (files or links), split them into passages, embed and index them.
+
+    Progress (on a terminal, not with --json): sources stored, then passages embedded with
+    passages/s and the time left. An interrupted run keeps the sources stored and the passages
+    embedded so far; running the same command again embeds only the rest."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from factcheck.cli.claims import RateColumn
     from factcheck.services.sources import add_sources
 
     if engine not in ("local", "ray"):
@@ -134,13 +141,23 @@ def sources_add(
         raise typer.BadParameter("--ray-address and --workers need --engine ray", param_hint="--engine")
     ws = workspace(ctx)
 
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
+                   TimeRemainingColumn(), console=err, disable=as_json or not err.is_terminal,
+                   transient=True)
+    stored = bar.add_task("sources", total=None)
+    embedded = bar.add_task("passages embedded", total=None, visible=False)
+
     def show(res: Any) -> None:
+        bar.advance(stored)
         if res.status == "error":
             _error(res.message or res.origin)
         elif as_json:
             emit_json(res.model_dump(mode="json"))
 
-    with errors():
+    def on_embedded(done: int, total: int) -> None:
+        bar.update(embedded, completed=done, total=total, visible=True)
+
+    with errors(), bar:
         if engine == "ray":
             from factcheck.services.ray_engine import RayOptions, add_sources_with_ray
 
@@ -148,7 +165,7 @@ def sources_add(
                                           allow_private=private_hosts(allow_private_hosts),
                                           options=RayOptions(address=ray_address, workers=workers))
         else:
-            report = add_sources(ws, paths, on_result=show,
+            report = add_sources(ws, paths, on_result=show, progress=on_embedded,
                                  allow_private=private_hosts(allow_private_hosts))
     if not as_json:
         for r in report.results:

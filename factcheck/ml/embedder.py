@@ -179,19 +179,21 @@ class Embedder:
 
         return isinstance(self.model, OnnxEncoder)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Run the model (no cache): float32, L2-normalised, shape (n, dim)."""
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """Run the model (no cache): float32, L2-normalised, shape (n, dim). ``batch_size``
+        overrides the embedder's own for this call (longer texts run faster in larger batches)."""
         import numpy as np
 
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        batch = batch_size or self.batch_size
         if self._is_onnx():
-            vecs = self.model.encode(list(texts), batch_size=self.batch_size)
+            vecs = self.model.encode(list(texts), batch_size=batch)
             self.encoded += len(texts)
             return vecs
         vecs = self.model.encode(
             list(texts),
-            batch_size=self.batch_size,
+            batch_size=batch,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
@@ -253,10 +255,13 @@ class Embedder:
         take = [row[h] for h in hashes]
         return vecs[take], states[take]
 
-    def embed(self, texts: Sequence[str], *, remember: bool = True) -> np.ndarray:
+    def embed(
+        self, texts: Sequence[str], *, remember: bool = True, batch_size: int | None = None
+    ) -> np.ndarray:
         """Embeddings for texts, computing only those not cached (duplicates computed once).
 
-        With ``remember=False`` new embeddings are not written to the cache (ad-hoc queries).
+        With ``remember=False`` new embeddings are not written to the cache (ad-hoc queries);
+        ``batch_size`` overrides the embedder's model batch size for this call.
         """
         import numpy as np
 
@@ -269,7 +274,7 @@ class Embedder:
             if h not in found and h not in missing:
                 missing[h] = t
         if missing:
-            vecs = self.encode(list(missing.values()))
+            vecs = self.encode(list(missing.values()), batch_size)
             new = dict(zip(missing.keys(), vecs))
             found.update(new)
             if self.store is not None and remember:

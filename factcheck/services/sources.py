@@ -291,11 +291,15 @@ def add_documents(
     *,
     sync: bool = True,
     on_result: Callable[[SourceResult], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AddReport:
     """Store documents as sources with their passages (one transaction per source).
 
     Already-stored ids/texts are skipped. With ``sync`` the passages index is brought up to date
-    at the end (new passages are embedded once; embeddings are cached by text hash).
+    at the end: passages not yet embedded are embedded (``progress(done, total)`` after each
+    batch; each batch's embeddings are committed to the cache, keyed by text hash), so a run
+    interrupted while embedding keeps its sources and finished batches, and the next run —
+    even one that adds nothing new — embeds only the rest and completes the index.
     """
     report = AddReport()
     ids, hashes = _known_sources(ws)
@@ -307,15 +311,11 @@ def add_documents(
         report.results.append(res)
         if on_result:
             on_result(res)
-    if sync and (report.added or not _index_exists(ws)):
-        ws.sync_index("passages", building=True)
+    if sync:  # also when nothing was added: a previous run may have stopped while embedding
+        ws.sync_index("passages", progress, building=True)
     if report.added:
         ws.changed("passages")
     return report
-
-
-def _index_exists(ws: Workspace) -> bool:
-    return (ws.index_dir / "passages" / "manifest.json").exists()
 
 
 def _add_one(ws: Workspace, doc: Document, ids: set[str], hashes: dict[str, str]) -> SourceResult:
@@ -381,12 +381,14 @@ def add_sources(
     on_result: Callable[[SourceResult], None] | None = None,
     allow_private: bool | None = None,
     sync: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AddReport:
     """Add source files, folders, manifests and links; bad inputs are reported, the batch goes on.
 
     Links are fetched (see the module doc for versions). Returns an :class:`AddReport`
     (``.added``, ``.skipped``, ``.errors``, per-source ``.results``). The passages index is
-    synced once at the end (unless ``sync`` is False: the caller syncs it).
+    synced once at the end (unless ``sync`` is False: the caller syncs it); ``progress(done,
+    total)`` reports the passages embedded.
     """
     docs: list[Document | InputError] = []
     files: list[str] = []
@@ -402,7 +404,7 @@ def add_sources(
         else:
             files.append(str(p))
     flush()
-    return add_documents(ws, docs, on_result=on_result, sync=sync)
+    return add_documents(ws, docs, on_result=on_result, sync=sync, progress=progress)
 
 
 # -- reading back ------------------------------------------------------------

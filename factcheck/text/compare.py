@@ -15,8 +15,14 @@ that is not there (on real news pages most same-unit numbers are about something
 * the subject of the value: the nearest name before it in its sentence (else after it) is the
   same on both sides ("CDU/CSU 208 seats" is not about the AfD's 151);
 * not an increment: "one more cut" vs "two additional cuts" count from different baselines;
-* not a bound: a hedged value ("at least 52", "nearly 82.5%") is not contradicted by another;
-  percentages differing by less than ``MIN_PERCENT_POINTS`` points are not flagged;
+* not a bound: a hedged value ("at least 52", "nearly 82.5%", "beyond £450 million", "over the
+  £400m mark") is not contradicted by another; percentages differing by less than
+  ``MIN_PERCENT_POINTS`` points are not flagged;
+* not a superseded figure: a value the claim gives as an earlier count ("Earlier on Saturday the
+  count stood at nine", "up from 43") is not contradicted by a later one;
+* the same kind of quantity: when both values have a measure word next to them (the nearest of
+  :data:`MEASURES` within ``MEASURE_WINDOW`` words), it is of the same kind — a valuation is
+  not a funding round ("a $183 billion valuation" / "raised $100 billion in the round");
 * the same order of magnitude: the two numbers are within a factor of ``MAX_CONFLICT_RATIO``
   (a refutation corrects a figure; "$45 billion" is another quantity than "$183 billion"),
   and dates conflict only within ``MAX_DATE_CONFLICT_DAYS`` of each other.
@@ -43,6 +49,23 @@ MIN_PERCENT_POINTS = 0.5
 _HEDGES = ("at least", "more than", "over", "about", "around", "nearly", "almost", "approximately",
            "roughly", "some", "up to", "fewer than", "less than", "under", "at most", "just shy of",
            "upwards of", "in excess of", "an estimated", "as many as", "close to")
+# bounds: the value is a limit, not the figure ("beyond £450 million", "over the £400m mark")
+_BOUNDS = ("beyond", "above", "below", "past", "surpass", "surpasses", "surpassed", "surpassing",
+           "exceed", "exceeds", "exceeded", "exceeding", "top", "tops", "topped", "topping")
+# a figure the sentence itself gives as superseded ("Earlier on Saturday the count stood at ...")
+_SNAPSHOT_RE = re.compile(r"\b(?:earlier|initially|at first|previously|originally|at one point)\b", re.I)
+_SUPERSEDED = ("up from", "down from", "revised from", "compared with", "compared to")
+MEASURE_WINDOW = 4
+# kinds of quantity named next to a money or percent value (word stems, see text.tokens.stem)
+MEASURES = {
+    "valuation": ("valuation", "valu", "value", "worth"),
+    "funding": ("round", "rais", "raise", "fund", "investment", "invest", "financ", "financing"),
+    "revenue": ("revenue", "sale", "turnover"),
+    "profit": ("profit", "earning", "income", "loss"),
+    "spending": ("spend", "spent", "budget", "outlay"),
+    "debt": ("debt", "loan", "borrow", "borrowing"),
+}
+_MEASURE_OF = {w: kind for kind, words in MEASURES.items() for w in words}
 _YEAR_RE = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,]*\d)")
 _NAME_RE = re.compile(r"(?<![\w@#])(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,})\b")
 _INCREMENT_RE = re.compile(r"\b(?:more|additional|further|another|extra)\b", re.I)
@@ -119,19 +142,46 @@ def names(text: str, openers: set[str] | None = None) -> set[str]:
     return out
 
 
-def _sentence(text: str, start: int, end: int) -> str:
-    """The sentence of ``text`` around [start, end)."""
+def _sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets of the sentence of ``text`` around [start, end)."""
     a = 0
     for m in _SENT_END.finditer(text, 0, max(0, start)):
         a = m.end()
     m = _SENT_END.search(text, end)
-    return text[a : m.start() + 1 if m else len(text)]
+    return a, m.start() + 1 if m else len(text)
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` around [start, end)."""
+    a, b = _sentence_span(text, start, end)
+    return text[a:b]
 
 
 def _hedged(text: str, start: int) -> bool:
-    """The value at ``start`` is given as a bound or an approximation ("at least 52")."""
-    before = re.sub(r"\s+", " ", text[max(0, start - 20) : start].lower()).rstrip(" $£€~")
-    return any(before.endswith(h) for h in _HEDGES)
+    """The value at ``start`` is given as a bound or an approximation ("at least 52", "beyond
+    £450 million", "over the £400m mark") or as a superseded figure ("up from 43")."""
+    before = re.sub(r"\s+", " ", text[max(0, start - 24) : start].lower()).rstrip(" $£€~")
+    bare = re.sub(r"(?:\s+(?:the|a|an))+$", "", before)
+    return any(b.endswith(h) and (len(b) == len(h) or not b[-len(h) - 1].isalnum())
+               for b in {before, bare} for h in (*_HEDGES, *_BOUNDS, *_SUPERSEDED))
+
+
+def _measure(text: str, start: int, end: int) -> str | None:
+    """The kind of quantity (:data:`MEASURES`) named nearest to the value at [start, end) in its
+    sentence, within ``MEASURE_WINDOW`` words either side; None when none is named."""
+    a, b = _sentence_span(text, start, end)
+    words = [(m.start(), m.group(0).lower()) for m in WORD_SPAN_RE.finditer(text, a, b)]
+    before = [w for s, w in words if s < start][-MEASURE_WINDOW:][::-1]
+    after = [w for s, w in words if s >= end][:MEASURE_WINDOW]
+    best: tuple[int, str] | None = None
+    for side in (before, after):
+        for dist, word in enumerate(side):
+            kind = _MEASURE_OF.get(stem(word)) or _MEASURE_OF.get(word)
+            if kind:
+                if best is None or dist < best[0]:
+                    best = (dist, kind)
+                break
+    return best[1] if best else None
 
 
 def _subject(text: str, start: int, end: int) -> str | None:
@@ -146,14 +196,13 @@ def _subject(text: str, start: int, end: int) -> str | None:
     before: str | None = None
     after: str | None = None
     for m in _NAME_RE.finditer(text, sent_a, sent_b):
-        a = max(0, m.start() - 3) if m.start() > sent_a else m.start()
-        one = names(text[a : m.end()])
+        one = names(m.group(0))  # this name alone (a wider slice could hold two: "CDU/CSU")
         if not one:
             continue
         if m.end() <= start:
-            before = next(iter(one))
+            before = min(one)
         elif m.start() >= end and after is None:
-            after = next(iter(one))
+            after = min(one)
     return before or after
 
 
@@ -268,6 +317,8 @@ def compare_values(
                 continue  # "one more cut" / "two additional cuts": increments, not totals
             if _hedged(claim_text, c.start - claim_offset) or _hedged(passage_text, p.start - passage_offset):
                 continue  # "at least 52" is not contradicted by "51"
+            if _SNAPSHOT_RE.search(c_sent):
+                continue  # "Earlier on Saturday the count stood at nine": a later count differs
             if c.kind == ValueKind.percent and abs((c.value or 0) - (p.value or 0)) < MIN_PERCENT_POINTS:
                 continue  # 16.4% vs 16.5%: a rounding or a later count, not a contradiction
             cy, py = _years(c_sent), _years(p_sent)
@@ -279,6 +330,10 @@ def compare_values(
                 p_ctx = _context(passage_text, p.start - passage_offset, p.end - passage_offset)
                 if not _same_subject(c_ctx, p_ctx):
                     continue
+                c_kind = _measure(claim_text, c.start - claim_offset, c.end - claim_offset)
+                p_kind = _measure(passage_text, p.start - passage_offset, p.end - passage_offset)
+                if c_kind and p_kind and c_kind != p_kind:
+                    continue  # a valuation is not a funding round
             conflicts.append(ValueMatch(claim=c, passage=p))
     return matches, conflicts
 

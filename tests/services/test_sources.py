@@ -16,7 +16,7 @@ from factcheck.services.sources import (
     source_passages,
     split_passages,
 )
-from factcheck.text.sentences import split_sentences
+from factcheck.text.sentences import split_sentences, text_hash
 from tests.conftest import REPO
 
 SAMPLE_SOURCES = REPO / "sample_data" / "sources"
@@ -215,3 +215,92 @@ def test_get_passages_and_unknown_source(fake_ws):
     assert set(got) == {p.id for p in ps}
     with pytest.raises(NotFoundError, match="factcheck sources list"):
         get_source(fake_ws, "nope")
+
+
+def _docs(n: int) -> list[Document]:
+    return [Document(text=" ".join(f"Source {i} sentence {j} says {i * 7 + j} units." for j in range(5)),
+                     id=f"s{i}", title=f"Source {i}") for i in range(n)]
+
+
+def test_interrupted_embedding_keeps_finished_batches_and_a_rerun_resumes(fake_ws, fake_model, monkeypatch):
+    import factcheck.workspace as workspace_mod
+
+    monkeypatch.setattr(workspace_mod, "EMBED_STEP", 4)
+    real_encode = fake_model.encode
+    seen: list[str] = []
+
+    def failing(texts, **kw):
+        if len(seen) >= 8:
+            raise KeyboardInterrupt  # the user pressed Ctrl-C after two batches
+        seen.extend(texts)
+        return real_encode(texts, **kw)
+
+    monkeypatch.setattr(fake_model, "encode", failing)
+    with pytest.raises(KeyboardInterrupt):
+        add_documents(fake_ws, _docs(6))
+    passages = fake_ws.store.index_rows("passages")
+    assert len(passages) > 8  # every source and passage was stored before embedding began
+    hashes = [text_hash(t) for _, t in passages]
+    assert len(fake_ws.store.cached_vectors(fake_ws.embedder.cache_key, hashes)) == 8  # two batches kept
+
+    resumed: list[str] = []
+    monkeypatch.setattr(fake_model, "encode", lambda texts, **kw: resumed.extend(texts) or real_encode(texts))
+    steps: list[tuple[int, int]] = []
+    again = add_documents(fake_ws, _docs(6), progress=lambda done, total: steps.append((done, total)))
+    assert again.added == 0 and again.skipped == 6  # nothing new to store ...
+    assert fake_ws.open_index("passages").count == len(passages)  # ... yet the index is completed
+    assert sorted(resumed) == sorted({t for _, t in passages} - set(seen))  # only what was left
+    assert steps[-1] == (len(passages), len(passages))
+    assert [d for d, _ in steps] == sorted(d for d, _ in steps)
+
+
+def test_index_vectors_keep_the_row_order_whatever_the_embedding_order(fake_ws, fake_model, monkeypatch):
+    import numpy as np
+
+    import factcheck.workspace as workspace_mod
+
+    monkeypatch.setattr(workspace_mod, "EMBED_STEP", 3)
+    add_documents(fake_ws, _docs(3) + [Document(text="Short. A much longer sentence follows this one here.",
+                                                id="mixed")])
+    rows = fake_ws.store.index_rows("passages")
+    idx = fake_ws.open_index("passages")
+    for pid, text in rows:
+        _, ids = idx.search(np.asarray(fake_model.encode([text]), np.float32), 1)
+        assert int(ids[0][0]) == pid
+
+
+def test_passages_are_embedded_in_passage_sized_batches(fake_ws, fake_model, monkeypatch):
+    real_encode = fake_model.encode
+    sizes: list[int] = []
+
+    def recording(texts, **kw):
+        sizes.append(kw["batch_size"])
+        return real_encode(texts, **kw)
+
+    monkeypatch.setattr(fake_model, "encode", recording)
+    add_documents(fake_ws, _docs(2))
+    assert sizes and set(sizes) == {fake_ws.settings.passage_batch_size} == {32}
+    sizes.clear()
+    fake_ws.embedder.embed(["a claim sentence, not a passage"])
+    assert sizes == [fake_ws.settings.batch_size] == [16]
+
+
+def test_real_model_interrupted_add_resumes(real_ws, monkeypatch):
+    import factcheck.workspace as workspace_mod
+
+    monkeypatch.setattr(workspace_mod, "EMBED_STEP", 4)
+
+    def stop(done: int, _total: int) -> None:
+        raise KeyboardInterrupt  # after the first batch of 4
+
+    with pytest.raises(KeyboardInterrupt):
+        add_documents(real_ws, _docs(3), progress=stop)
+    total = len(real_ws.store.index_rows("passages"))
+    assert real_ws.embedder.encoded == 4 and total > 4
+    again = add_documents(real_ws, _docs(3))
+    assert again.added == 0 and real_ws.embedder.encoded == total  # only the rest was embedded
+    idx = real_ws.open_index("passages")
+    assert idx.count == total
+    pid, text = real_ws.store.index_rows("passages")[-1]
+    _, ids = idx.search(real_ws.embedder.embed([text], remember=False), 1)
+    assert int(ids[0][0]) == pid

@@ -54,3 +54,34 @@ def test_no_conflict_across_years_hedges_or_magnitudes():
 def test_increments_are_not_totals():
     claim = "Nine Fed officials projected only one more rate cut in 2025."
     assert _conflicts(claim, "The Fed median projected two additional rate cuts in 2025.") == []
+
+
+def test_a_valuation_is_not_a_funding_round():
+    claim = "Anthropic closed a round at a $183 billion valuation."
+    assert _conflicts(claim, "Anthropic raised $100 billion in the round.") == []
+    assert _conflicts(claim, "Anthropic's round valued it at $150 billion.") == ["$150 billion"]
+    raised = "Anthropic raised $10 billion in the round, at a $183 billion valuation."
+    assert _conflicts("Anthropic raised $13 billion in the round.", raised) == ["$10 billion"]
+
+
+def test_bounds_and_superseded_figures_are_not_contradicted():
+    claim = "The Isak signing took Liverpool's summer spending beyond £450 million."
+    assert _conflicts(claim, "Isak's arrival takes Liverpool's summer spending over the £400m mark.") == []
+    assert _conflicts("Liverpool's summer spending reached £450 million.",
+                      "Isak's arrival takes Liverpool's summer spending over the £400m mark.") == []
+    assert _conflicts("Liverpool's summer spending reached £450 million.",
+                      "Liverpool's summer spending reached £400 million.") == ["£400 million"]
+    snapshot = "Earlier on Saturday the Kerr County count stood at 18 adults and nine children."
+    assert _conflicts(snapshot, "In Kerr County officials confirmed 43 deaths, including 15 children.") == []
+    later = "In Kerr County officials counted 28 adults and 15 children."
+    assert _conflicts("The Kerr County count stood at 18 adults and nine children.", later) == [
+        "28 adults", "15 children"]
+    assert _conflicts("Kerr County has 51 dead.", "Kerr County has 43 dead, up from 30.") == ["43 dead"]
+
+
+def test_subject_is_the_nearest_name_itself():
+    from factcheck.text.compare import _subject
+
+    text = "In the count, the CDU/CSU won 208 seats."
+    start = text.index("208")
+    assert _subject(text, start, start + 3) == "csu"  # not a fragment such as "du" of "CDU/"
