@@ -44,12 +44,22 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
-from train_checkworthy import DEFAULT_DATA, hidden_states, load, oof_scores  # noqa: E402
+from train_checkworthy import (  # noqa: E402
+    DEFAULT_DATA,
+    branch_oof,
+    hidden_states,
+    load,
+    oof_scores,
+    token_states,
+)
 
 SHARED = REPO.parent / "shared" / "data"
 NEWS = SHARED / "news_dev"
 TRANSCRIPTS = SHARED / "checkthat2020_task5" / "training"
 CACHE = Path("/tmp") / "fc-checkworthy-cache"
+# the frozen-encoder weights shipped before the fine-tuned branch (a baseline column in every section)
+PREVIOUS_WEIGHTS = ("5b645b5", "factcheck/ml/checkworthy_weights.npz")
+PREVIOUS_POINTS = {"thorough": 0.45, "focused": 0.66}
 _RULE = re.compile(r"[\d\"“”]")
 GOALS = {
     "claimbuster_cv_f1": 0.85,
@@ -134,24 +144,49 @@ def average_precision(labels: np.ndarray, scores: np.ndarray) -> float | None:
     return float((hits[rel] / (np.flatnonzero(rel) + 1)).mean())
 
 
-def _weights_tag(scorer) -> str:
+def _weights_tag(scorer, weights: Path | None = None) -> str:
     from factcheck.ml.checkworthy import WEIGHTS
 
-    return hashlib.sha256(WEIGHTS.read_bytes()).hexdigest()[:12] + "-" + scorer.model_name.replace("/", "_")
+    digest = hashlib.sha256((weights or WEIGHTS).read_bytes()).hexdigest()[:12]
+    return digest + "-" + scorer.model_name.replace("/", "_")
 
 
-def scores_cached(texts: list[str], scorer, embedder, name: str) -> np.ndarray:
-    """The shipped scorer's score of each text alone; cached on disk by weights and text hash."""
+def previous_scorer():
+    """The frozen-encoder scorer shipped before (from git history), or None when git cannot give it."""
+    import subprocess
+
+    from factcheck.ml.checkworthy import CheckworthinessModel
+
+    path = CACHE / f"previous-{PREVIOUS_WEIGHTS[0]}.npz"
+    if not path.exists():
+        try:
+            data = subprocess.run(["git", "-C", str(REPO), "show", ":".join(PREVIOUS_WEIGHTS)],
+                                  capture_output=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError) as e:
+            print(f"no previous-scorer baseline: git show {':'.join(PREVIOUS_WEIGHTS)} failed ({e})",
+                  file=sys.stderr)
+            return None, None
+        CACHE.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return CheckworthinessModel.load(path), path
+
+
+def scores_cached(texts: list[str], scorer, embedder, name: str, weights: Path | None = None,
+                  only_cached: bool = False) -> np.ndarray | None:
+    """A scorer's score of each text alone; cached on disk by weights and text hash. With
+    ``only_cached``, None unless every text is in the cache (no encoding)."""
     from factcheck.text.sentences import text_hash
 
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"{name}-{_weights_tag(scorer)}.json"
+    path = CACHE / f"{name}-{_weights_tag(scorer, weights)}.json"
     known: dict[str, float] = json.loads(path.read_text()) if path.exists() else {}
     hashes = [text_hash(t) for t in texts]
     todo = list({h: t for h, t in zip(hashes, texts) if h not in known}.items())
+    if todo and only_cached:
+        return None
     for i in range(0, len(todo), 2048):
         part = todo[i : i + 2048]
-        _, states = embedder.encode_with_states([t for _, t in part], scorer.layers)
+        _, states = embedder.encode_with_states([t for _, t in part], scorer.reads)
         known.update((h, float(s)) for (h, _), s in zip(part, scorer.score([t for _, t in part], states)))
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(known))
@@ -175,16 +210,26 @@ def final_embeddings(texts: list[str]) -> np.ndarray:
 
 
 # -- (a) ClaimBuster CV ---------------------------------------------------------------------------
-def claimbuster_cv(texts: list[str], labels: np.ndarray, seeds: int, points: dict[str, float]) -> dict:
-    from factcheck.ml.checkworthy import best_threshold, f1_at
+def claimbuster_cv(
+    texts: list[str], labels: np.ndarray, seeds: int, points: dict[str, float], scorer
+) -> dict:
+    """4-fold CV of the shipped recipe (the fine-tuned branch when the shipped weights have one),
+    beside the previous frozen recipe, the earlier final-embedding model and TF-IDF + LR."""
+    from factcheck.ml.checkworthy import best_threshold, f1_at, precision_threshold, recall_threshold
 
     t0 = time.perf_counter()
     states = hidden_states(texts, None)
+    tokens = token_states(texts, None, scorer.branch.input_layer) if scorer.branch is not None else None
     embed_s = time.perf_counter() - t0
     per_seed, oofs = [], []
     for seed in range(seeds):
         t0 = time.perf_counter()
-        oof, folds = oof_scores(texts, labels, states, seed=seed)
+        frozen, frozen_folds = oof_scores(texts, labels, states, seed=seed)
+        if tokens is not None:
+            oof, folds = branch_oof(texts, labels, tokens, seed=seed,
+                                    log=lambda m: print(m, file=sys.stderr))
+        else:
+            oof, folds = frozen, frozen_folds
         oofs.append(oof)
         best_t, best_f1 = best_threshold(labels, oof)
         base = baseline_oof(texts, labels, seed)
@@ -194,12 +239,19 @@ def claimbuster_cv(texts: list[str], labels: np.ndarray, seeds: int, points: dic
             "f1_at_best_threshold": round(best_f1, 4),
             "f1_threshold_chosen_in_training_folds": round(honest_f1(labels, oof, folds), 4),
             "fold_thresholds": [t for _, t in folds],
+            "previous_frozen_f1_at_best_threshold": round(best_threshold(labels, frozen)[1], 4),
+            "previous_frozen_f1_threshold_chosen_in_training_folds": round(
+                honest_f1(labels, frozen, frozen_folds), 4),
             "baseline_tfidf_lr_f1_at_best_threshold": round(best_threshold(labels, base)[1], 4),
             "cv_s": round(time.perf_counter() - t0, 1),
         }
         for mode, t in points.items():
             p, r, f1 = f1_at(labels, oof, t)
             row[mode] = {"threshold": t, "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
+        for mode, t in PREVIOUS_POINTS.items():
+            p, r, f1 = f1_at(labels, frozen, t)
+            row[f"previous_frozen_{mode}"] = {"threshold": t, "precision": round(p, 4),
+                                              "recall": round(r, 4), "f1": round(f1, 4)}
         per_seed.append(row)
         print(json.dumps(row), file=sys.stderr)
     oof = np.mean(oofs, axis=0)
@@ -214,8 +266,6 @@ def claimbuster_cv(texts: list[str], labels: np.ndarray, seeds: int, points: dic
                 "f1": round(f1, 4),
             }
         )
-    from factcheck.ml.checkworthy import precision_threshold, recall_threshold
-
     rules = {
         "thorough_rule_recall_threshold_per_seed": [recall_threshold(labels, o) for o in oofs],
         "focused_rule_precision_threshold_per_seed": [precision_threshold(labels, o) for o in oofs],
@@ -226,16 +276,27 @@ def claimbuster_cv(texts: list[str], labels: np.ndarray, seeds: int, points: dic
     def mean(key: str) -> float:
         return round(float(np.mean([s[key] for s in per_seed])), 4)
 
+    if scorer.branch is not None:
+        method = (f"{1 - scorer.blend:.1f} * LR head (fine-tuned) over [masked mean of a fine-tuned copy "
+                  f"of MiniLM layer {scorer.branch.input_layer + 1} fed by layer "
+                  f"{scorer.branch.input_layer}'s token states, 14 features] + {scorer.blend:.1f} * LR "
+                  f"over TF-IDF word 1-2 grams; each fold trained on 85% of its training rows, its "
+                  f"threshold chosen on the other 15%")
+    else:
+        method = ("0.7 * LR(C=0.003) over mean-pooled MiniLM hidden states of layers 2-6 + 14 "
+                  "features, + 0.3 * LR(C=4) over TF-IDF word 1-2 grams")
     return {
         "data": "ClaimBuster 2.5xNCS train split (Arslan, Hassan, Li, Tremayne, ICWSM 2020; "
         "DOI 10.5281/zenodo.3609356; CC-BY-4.0)",
         "sentences": len(texts),
         "positives": int(labels.sum()),
         "folds": f"4, stratified, shuffled (seeds 0..{seeds - 1})",
-        "method": "0.7 * LR(C=0.003) over mean-pooled MiniLM hidden states of layers 2-6 + 14 "
-        "features, + 0.3 * LR(C=4) over TF-IDF word 1-2 grams",
+        "method": method,
         "f1_at_best_threshold_mean": mean("f1_at_best_threshold"),
         "f1_threshold_chosen_in_training_folds_mean": mean("f1_threshold_chosen_in_training_folds"),
+        "previous_frozen_f1_at_best_threshold_mean": mean("previous_frozen_f1_at_best_threshold"),
+        "previous_frozen_f1_threshold_chosen_in_training_folds_mean": mean(
+            "previous_frozen_f1_threshold_chosen_in_training_folds"),
         "baseline_tfidf_lr_f1_at_best_threshold_mean": mean("baseline_tfidf_lr_f1_at_best_threshold"),
         "operating_points": {
             mode: {
@@ -268,7 +329,7 @@ def news_dev(scorer, embedder, baseline, baseline_t: float, points: dict[str, fl
     texts = [r["sentence"] for r in rows]
     labels = np.array([int(r["label"]) for r in rows])
     important = np.array([(r["story"], r["sentence_key"]) in claimed for r in rows])
-    _, states = embedder.encode_with_states(texts, scorer.layers)
+    _, states = embedder.encode_with_states(texts, scorer.reads)
     scores = scorer.score(texts, states).astype(np.float64)
 
     def figures(flagged: np.ndarray) -> dict:
@@ -286,7 +347,7 @@ def news_dev(scorer, embedder, baseline, baseline_t: float, points: dict[str, fl
     for story, text in articles.items():
         spans = split_sentences(text)
         parts = [text[a:b] for a, b in spans]
-        _, st = embedder.encode_with_states(parts, scorer.layers)
+        _, st = embedder.encode_with_states(parts, scorer.reads)
         sc = scorer.score(parts, st)
         for mode, t in points.items():
             _, claims = analyse(story, text, None, t, spans=spans, scores=sc)
@@ -356,32 +417,39 @@ def read_transcript(path: Path) -> tuple[list[str], np.ndarray]:
     return texts, np.array(labels)
 
 
-def transcripts(scorer, embedder, baseline, limit: int | None) -> dict:
+def transcripts(scorer, embedder, baseline, limit: int | None, previous=None,
+                previous_path: Path | None = None) -> dict:
     files = sorted(TRANSCRIPTS.glob("*.tsv"))[: limit or None]
     data = [(f, *read_transcript(f)) for f in files]
     every = [t for _, texts, _ in data for t in texts]
     t0 = time.perf_counter()
     scores = scores_cached(every, scorer, embedder, "checkthat2020-task5")
     score_s = time.perf_counter() - t0
+    prev = None  # the previous scorer's ranking, when its scores are all cached (no encoding)
+    if previous is not None:
+        prev = scores_cached(every, previous, embedder, "checkthat2020-task5", previous_path,
+                             only_cached=True)
     base = baseline(every)
     rng = np.random.default_rng(0)
     per, at = [], 0
     for f, texts, labels in data:
         s, b = scores[at : at + len(texts)], base[at : at + len(texts)]
-        at += len(texts)
         ap = average_precision(labels, s)
         if ap is None:
+            at += len(texts)
             continue
-        per.append(
-            {
-                "file": f.name,
-                "lines": len(texts),
-                "positives": int(labels.sum()),
-                "ap": round(ap, 4),
-                "baseline_ap": round(average_precision(labels, b), 4),
-                "random_ap": round(average_precision(labels, rng.random(len(texts))), 4),
-            }
-        )
+        row = {
+            "file": f.name,
+            "lines": len(texts),
+            "positives": int(labels.sum()),
+            "ap": round(ap, 4),
+            "baseline_ap": round(average_precision(labels, b), 4),
+            "random_ap": round(average_precision(labels, rng.random(len(texts))), 4),
+        }
+        if prev is not None:
+            row["previous_frozen_ap"] = round(average_precision(labels, prev[at : at + len(texts)]), 4)
+        at += len(texts)
+        per.append(row)
 
     def mean(key: str) -> float:
         return round(float(np.mean([p[key] for p in per])), 4)
@@ -393,6 +461,8 @@ def transcripts(scorer, embedder, baseline, limit: int | None) -> dict:
         "lines": len(every),
         "positives": int(sum(int(lab.sum()) for _, _, lab in data)),
         "map": mean("ap"),
+        "previous_frozen_map": mean("previous_frozen_ap") if prev is not None else
+        "not measured (its scores of these lines are not all cached)",
         "baseline_tfidf_lr_map": mean("baseline_ap"),
         "random_map": mean("random_ap"),
         "score_s": round(score_s, 1),
@@ -404,7 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-transcripts", action="store_true", help="leave out (c), the transcript MAP")
     ap.add_argument("--limit", type=int, default=None, help="only the first N transcripts")
-    ap.add_argument("--seeds", type=int, default=3, help="CV repetitions on ClaimBuster (default 3)")
+    ap.add_argument("--seeds", type=int, default=1,
+                    help="CV repetitions on ClaimBuster (default 1: each trains 4 branch models)")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "checkworthy.json")
     args = ap.parse_args(argv)
     if not DEFAULT_DATA.exists():
@@ -418,19 +489,25 @@ def main(argv: list[str] | None = None) -> int:
     points = operating_points()
     texts, labels = load(DEFAULT_DATA)
     result: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "operating_points": points, "goals": GOALS}
-    result["claimbuster_cv"] = claimbuster_cv(texts, labels, args.seeds, points)
     scorer = CheckworthinessModel.load()
-    embedder = Embedder(None)
+    previous, previous_path = previous_scorer()
+    result["claimbuster_cv"] = claimbuster_cv(texts, labels, args.seeds, points, scorer)
+    embedder = Embedder(None, encoder="torch")
     baseline = tfidf_lr(texts, labels)  # trained on all of ClaimBuster train.json
     base_t = best_threshold(labels, baseline_oof(texts, labels))[0]  # its max-F1 threshold, out of fold
     if (NEWS / "sentences.jsonl").exists():
         result["news_dev"] = news_dev(scorer, embedder, baseline, base_t, points)
+        if previous is not None:
+            old = news_dev(previous, embedder, baseline, base_t, PREVIOUS_POINTS)
+            result["news_dev"]["previous_frozen_sentence_alone"] = old["factcheck_sentence_alone"]
+            result["news_dev"]["previous_frozen_as_extract"] = old["factcheck_as_extract"]
+            result["news_dev"]["previous_frozen_curve_sentence_alone"] = old["curve_sentence_alone"]
     else:
         print(f"skipped news_dev: {NEWS} not found")
     if args.skip_transcripts:
         print("skipped transcripts (--skip-transcripts)")
     elif TRANSCRIPTS.exists():
-        result["transcripts"] = transcripts(scorer, embedder, baseline, args.limit)
+        result["transcripts"] = transcripts(scorer, embedder, baseline, args.limit, previous, previous_path)
     else:
         print(f"skipped transcripts: {TRANSCRIPTS} not found")
     result["machine"] = {

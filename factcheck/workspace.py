@@ -143,10 +143,10 @@ class Workspace:
             part = items[i : i + SCORE_CHUNK]
             chunk = [t for _, t in part]
             if model is self.embedder:  # one pass: the embeddings are cached for the claim index
-                vecs, states = model.embed_with_states(chunk, scorer.layers, on_batch)
+                vecs, states = model.embed_with_states(chunk, scorer.reads, on_batch)
                 vectors.update((h, v) for (h, _), v in zip(part, vecs))
             else:  # the index model embeds only the claims
-                _, states = model.encode_with_states(chunk, scorer.layers, on_batch)
+                _, states = model.encode_with_states(chunk, scorer.reads, on_batch)
             scores = scorer.score(chunk, states)
             self._scores.update((h, float(x)) for (h, _), x in zip(part, scores))
         return np.array([self._scores[h] for h in hashes], dtype=np.float32), vectors

@@ -25,6 +25,7 @@ import numpy as np
 
 from factcheck.config import MODES
 from factcheck.errors import ConfigError
+from factcheck.ml.branch import Branch, StateReader
 from factcheck.models import ClaimType, KeyValue, ValueKind
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ def features(texts: list[str]) -> np.ndarray:
 
 
 LAYERS = (2, 3, 4, 5, 6)  # hidden states read from the one forward pass (see module docstring)
-FORMAT = 2
+FORMAT = 3  # format 3: a fine-tuned branch (meta "branch"); format 2: mean-pooled layers
+READABLE_FORMATS = (2, 3)
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 
 
@@ -109,7 +111,14 @@ class CheckworthinessModel:
         self.arrays = {k: np.asarray(v) for k, v in arrays.items()}
         self.meta = meta
         self.model_name = meta.get("model", MODEL_NAME)
-        self.layers = tuple(int(x) for x in meta.get("layers", LAYERS))
+        self.branch: Branch | None = None
+        if meta.get("branch"):
+            b = meta["branch"]
+            self.branch = Branch(self.arrays, int(b["input_layer"]), int(b["layers"]), int(b["heads"]),
+                                 float(b.get("eps", 1e-12)))
+            self.layers = self.branch.layers
+        else:
+            self.layers = tuple(int(x) for x in meta.get("layers", LAYERS))
         self.threshold = float(meta.get("threshold", 0.5))
         self.blend = float(meta.get("blend", 0.0))
         self.feature_names = FEATURE_NAMES
@@ -122,20 +131,30 @@ class CheckworthinessModel:
         return _load(str(path or WEIGHTS))
 
     @property
+    def reads(self) -> tuple[int, ...] | StateReader:
+        """What to pass to ``Embedder.encode_with_states``: the branch, or the layers to mean-pool."""
+        return self.branch if self.branch is not None else self.layers
+
+    @property
+    def state_rows(self) -> int:
+        """Rows of the states ``score`` takes per text (1 for a branch, else one per layer)."""
+        return self.branch.rows if self.branch is not None else len(self.layers)
+
+    @property
     def hidden_size(self) -> int:
-        """Width of one layer's hidden state the weights expect."""
-        return (self.arrays["coef"].shape[0] - len(FEATURE_NAMES)) // len(self.layers)
+        """Width of one row of the states the weights expect."""
+        return (self.arrays["coef"].shape[0] - len(FEATURE_NAMES)) // self.state_rows
 
     def score(self, texts: list[str], states: np.ndarray) -> np.ndarray:
-        """Check-worthiness in [0, 1] for each text, given its pooled hidden states.
+        """Check-worthiness in [0, 1] for each text, given what the encoder pass gave for it.
 
-        ``states`` has shape (n, len(self.layers), hidden) as returned by
-        ``Embedder.embed_with_states(texts, model.layers)``.
+        ``states`` has shape (n, self.state_rows, hidden) as returned by
+        ``Embedder.encode_with_states(texts, model.reads)``.
         """
         if len(texts) == 0:
             return np.zeros(0, dtype=np.float32)
         st = np.asarray(states, dtype=np.float32)
-        want = (len(self.layers), self.hidden_size)
+        want = (self.state_rows, self.hidden_size)
         if st.ndim != 3 or st.shape[1:] != want:
             raise ConfigError(
                 f"check-worthiness weights are for {self.model_name} (layers {list(self.layers)} of "
@@ -178,10 +197,10 @@ def _load(path: str) -> CheckworthinessModel:
         raise ConfigError(
             f"{path}: cannot read check-worthiness weights ({e}); run scripts/train_checkworthy.py"
         ) from e
-    if meta.get("format") != FORMAT:
+    if meta.get("format") not in READABLE_FORMATS:
         raise ConfigError(
             f"{path}: check-worthiness weights are format {meta.get('format', 1)}, this version reads "
-            f"format {FORMAT}; run scripts/train_checkworthy.py"
+            f"formats {' and '.join(map(str, READABLE_FORMATS))}; run scripts/train_checkworthy.py"
         )
     return CheckworthinessModel(arrays, meta)
 
@@ -325,7 +344,7 @@ def fit(
             vocab=np.array("\n".join(vocab)), idf=vec.idf_.astype(np.float32),
             word_coef=words.coef_[0].astype(np.float32), word_intercept=np.float32(words.intercept_[0]),
         )
-    meta = {"format": FORMAT, "model": model, "layers": list(layers), "pooling": "mean",
+    meta = {"format": 2, "model": model, "layers": list(layers), "pooling": "mean",
             "features": FEATURE_NAMES, "c": c, "c_words": c_words, "blend": blend, "threshold": 0.5}
     return CheckworthinessModel(arrays, meta)
 

@@ -63,6 +63,26 @@ def test_int8_embeddings_and_states_match_pytorch(export_cache, st_model, sample
 
 
 @pytest.mark.slow
+def test_int8_check_worthiness_scores_match_pytorch(export_cache, st_model):
+    """The shipped scorer (its branch reads token states of the pass) scores alike on both
+    encoders, and the embedding of that pass is the one encode() gives."""
+    from factcheck.ml.checkworthy import CheckworthinessModel
+
+    scorer = CheckworthinessModel.load()
+    torch_emb = Embedder(None, loader=lambda _n: st_model, batch_size=4)
+    onnx_emb = Embedder(None, encoder="onnx-int8", cache_dir=export_cache, batch_size=4)
+    ref_v, ref_s = torch_emb.encode_with_states(SAMPLE, scorer.reads)
+    v, s = onnx_emb.encode_with_states(SAMPLE, scorer.reads)
+    assert s.shape == ref_s.shape == (len(SAMPLE), scorer.state_rows, scorer.hidden_size)
+    np.testing.assert_allclose(onnx_emb.encode(SAMPLE), v, atol=1e-5)
+    np.testing.assert_allclose(torch_emb.encode(SAMPLE), ref_v, atol=1e-5)
+    ref, got = scorer.score(SAMPLE, ref_s), scorer.score(SAMPLE, s)
+    assert np.abs(ref - got).max() < 0.06, (ref, got)
+    t = scorer.threshold
+    assert [x >= t for x in ref] == [x >= t for x in got] or np.abs(ref - t).min() < 0.06
+
+
+@pytest.mark.slow
 def test_queries_run_on_a_one_thread_session_with_the_same_numbers(export_cache):
     enc = oe.OnnxEncoder(DEFAULT_MODEL, export_cache)
     assert enc._sessions == {}  # nothing opened before the first text
@@ -89,6 +109,10 @@ def test_query_path_imports_no_torch(export_cache):
         f"e = Embedder(None, encoder='onnx-int8', cache_dir={str(export_cache)!r})\n"
         "v = e.encode(['The deficit doubled in four years.'])\n"
         "assert v.shape == (1, 384)\n"
+        "from factcheck.ml.checkworthy import CheckworthinessModel\n"
+        "m = CheckworthinessModel.load()\n"
+        "texts = ['The deficit doubled in four years.', 'Thank you.']\n"
+        "assert m.score(texts, e.encode_with_states(texts, m.reads)[1]).shape == (2,)\n"
         "bad = sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules)\n"
         "print(','.join(bad) or 'clean')\n"
     )
