@@ -7,19 +7,25 @@ One run reports, each next to baselines measured in the same run:
 (a) ClaimBuster (../shared/data/claimbuster/train.json; Arslan et al., ICWSM 2020, CC-BY-4.0):
     4-fold cross-validated F1 of the check-worthy class -- at the best threshold chosen on all
     out-of-fold scores (slightly optimistic), with the threshold chosen inside each training fold
-    by an inner CV (honest), and at each operating point ("thorough", "focused") -- for the
-    shipped recipe, the earlier final-embedding model and TF-IDF + LR.
+    (honest: the fine-tuned branch on a held-back 15% of the fold's training rows, the frozen
+    recipe by an inner CV), and at each operating point ("thorough", "focused") -- for the
+    shipped recipe (the fine-tuned branch), the previous frozen-encoder recipe, the earlier
+    final-embedding model and TF-IDF + LR. The branch's CV is cached (/tmp/fc-checkworthy-cache)
+    by recipe and data, so running it after scripts/train_checkworthy.py does not train it again.
 (b) news_dev (../shared/data/news_dev, 70 labelled sentences of 4 news stories): the SHIPPED
     weights, each labelled sentence scored alone exactly as `factcheck extract` scores a sentence
-    (the scorer reads only the sentence: pooled hidden states + features + words, no context),
+    (the scorer reads only the sentence: the encoder pass + features + words, no context),
     at each operating point: precision, recall, F1 of the check-worthy class, the flag rate of
     not-check-worthy sentences and the recall of the sentences carrying a claim in claims.jsonl.
     Also "as extract": the whole article run through extraction (splitter, boilerplate / heading /
     caption rules, quotes with a speaker kept), a labelled sentence counting as flagged when a
-    claim overlaps it. Baselines: the digit-or-quote rule, TF-IDF + LR trained on ClaimBuster.
+    claim overlaps it. Baselines: the previous frozen-encoder scorer (its weights from git history,
+    at its own operating points 0.45 / 0.66), the digit-or-quote rule, TF-IDF + LR trained on
+    ClaimBuster.
 (c) CheckThat! 2020 task 5 training transcripts (research-only licence: evaluation only, never
     training): MAP of the ranking, each line scored alone (as `extract --min-score 0` does),
-    average precision per transcript, mean over transcripts; shipped scorer vs TF-IDF + LR.
+    average precision per transcript, mean over transcripts; shipped scorer vs TF-IDF + LR (and
+    the previous scorer when its scores of those lines are in the cache: it is not re-encoded).
 
 Hidden states of ClaimBuster are cached in /tmp (scripts/train_checkworthy.py); transcript scores
 in /tmp/fc-checkworthy-cache keyed by weights and text hash, so a re-run does not re-encode.

@@ -368,6 +368,11 @@ def branch_oof(texts: list[str], labels: np.ndarray, tokens: list[np.ndarray], *
         val_s = branch_scores(m, [texts[j] for j in val], [tokens[j] for j in val])
         out[te] = branch_scores(m, [texts[j] for j in te], [tokens[j] for j in te])
         honest.append((te, best_threshold(labels[val], val_s)[0]))
+        if log:
+            from factcheck.ml.checkworthy import f1_at
+
+            log(f"fold {k + 1}: test F1 {f1_at(labels[te], out[te], honest[-1][1])[2]:.4f} at its threshold "
+                f"{honest[-1][1]}, {best_threshold(labels[te], out[te])[1]:.4f} at the test's best")
     OOF_CACHE.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp.npz")
     np.savez(tmp, oof=out, thresholds=np.array([t for _, t in honest]),

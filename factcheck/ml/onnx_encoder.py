@@ -4,9 +4,10 @@ tokenizer -- no torch, transformers or sentence-transformers import when it runs
 
 One forward pass gives what the PyTorch encoder's pass gives: the exported graph outputs the
 attention-masked mean of every hidden state (the embedding layer first, then each transformer
-layer), shape (batch, layers + 1, hidden). The sentence embedding is the last of them,
-L2-normalised (the model's Pooling + Normalize modules); the check-worthiness scorer reads
-layers 2-6 of the same output.
+layer), shape (batch, layers + 1, hidden), and every token state, (batch, layers + 1, seq, hidden)
+(export format 2). The sentence embedding is the last pooled row, L2-normalised (the model's
+Pooling + Normalize modules); the check-worthiness scorer's reader (:mod:`factcheck.ml.branch`)
+takes the token states it needs from the same run (``encode`` fetches only the pooled output).
 
 The export is made once, on first use, from the offline model and kept in the per-user cache
 (``Settings.user_cache``, i.e. ``FACTCHECK_CACHE_DIR`` or ``$XDG_CACHE_HOME/factcheck``)::

@@ -69,4 +69,4 @@ def test_numpy_inference_matches_training(st_model, tmp_path):
         texts, model.reads)
     np.testing.assert_allclose(model.score(texts, states), expected, atol=1e-4)
     again = tc.train_branch(texts, labels, tokens, epochs=1, seed=0)  # fixed seeds: reproducible
-    np.testing.assert_allclose(tc.torch_scores(again, texts, tokens), expected, atol=1e-6)
+    np.testing.assert_allclose(tc.torch_scores(again, texts, tokens), expected, atol=1e-5)
