@@ -232,7 +232,7 @@ def claimbuster_cv(
         t0 = time.perf_counter()
         frozen, frozen_folds = oof_scores(texts, labels, states, seed=seed)
         if tokens is not None:
-            oof, folds = branch_oof(texts, labels, tokens, seed=seed,
+            oof, folds = branch_oof(texts, labels, tokens, states, seed=seed,
                                     log=lambda m: print(m, file=sys.stderr))
         else:
             oof, folds = frozen, frozen_folds

@@ -50,7 +50,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Texts per model call when scoring: each call sorts its texts by length (little padding) and
-# holds their pooled hidden states, 4096 x 5 layers x 384 floats = 31 MB.
+# holds the scorer's states (4096 x 1 row x 384 floats = 6 MB for the branch; 31 MB for the
+# format-2 scorer's 5 pooled layers).
 SCORE_CHUNK = 4096
 
 INDEX_KINDS = index_kinds()  # the built-in kinds; extensions may register more (db.store.register_index)

@@ -46,9 +46,10 @@ LR_BRANCH = 5e-5
 LR_HEAD = 1e-3
 BATCH = 32
 BLEND = 0.3  # weight of the TF-IDF word model in the final score
-HEAD_C = 0.01  # C of the logistic regression that starts the head
+HEAD_C = 0.003  # C of the logistic regression that starts the head (and its L2 pull in training)
+POOLED = (2, 3, 4, 5, 6)  # frozen layers whose masked means the head also reads (the format-2 inputs)
 SEED = 0
-THREADS = 2
+THREADS = 1  # deterministic, and two threads on a busy 2-core machine spin far slower
 OOF_CACHE = Path("/tmp") / "fc-checkworthy-cache"
 
 
@@ -65,12 +66,24 @@ def hidden_states(texts: list[str], model: str | None) -> np.ndarray:
 
     embedder = Embedder(model, encoder="torch")
     tag = "-".join(map(str, LAYERS))
-    cache = Path("/tmp") / f"factcheck-cw-{embedder.model_name.replace('/', '_')}-{tag}-{len(texts)}.npy"
+    key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
+    cache = Path("/tmp") / f"factcheck-cw-{embedder.model_name.replace('/', '_')}-{tag}-{key}.npy"
     if cache.exists():
         return np.load(cache)
     _, states = embedder.encode_with_states(texts, LAYERS)
     np.save(cache, states)
     return states
+
+
+def pooled_states(texts: list[str], model: str | None) -> np.ndarray:
+    """Masked means of the POOLED layers (the frozen recipe's cached states when they match)."""
+    from factcheck.ml.checkworthy import LAYERS
+
+    if tuple(POOLED) == tuple(LAYERS):
+        return hidden_states(texts, model)
+    from factcheck.ml.embedder import Embedder
+
+    return Embedder(model, encoder="torch").encode_with_states(texts, POOLED)[1]
 
 
 def token_states(texts: list[str], model: str | None, layer: int = INPUT_LAYER) -> list[np.ndarray]:
@@ -205,6 +218,7 @@ def train_branch(
     texts: list[str],
     labels: np.ndarray,
     tokens: list[np.ndarray],
+    frozen: np.ndarray,
     *,
     model: str | None = None,
     input_layer: int = INPUT_LAYER,
@@ -212,10 +226,12 @@ def train_branch(
     epochs: int = EPOCHS,
     blend: float = BLEND,
     seed: int = SEED,
+    pooled: tuple[int, ...] = POOLED,
     log=None,
 ):
-    """Fine-tune the branch and its logistic layer on (texts, labels, token states of input_layer);
-    returns a CheckworthinessModel (format 3) with threshold 0.5."""
+    """Fine-tune the branch and its logistic layer on (texts, labels, token states of input_layer,
+    masked means of the POOLED layers (n, len(POOLED), hidden)); returns a CheckworthinessModel
+    (format 3) with threshold 0.5."""
     import copy
 
     import torch
@@ -232,11 +248,12 @@ def train_branch(
     net = _torch_branch(copies, cfg.num_attention_heads, cfg.layer_norm_eps, 0.1)
     rows = np.arange(len(texts))
     y = np.asarray(labels, np.float32)
-    feats = features(texts)
+    feats = np.hstack([np.asarray(frozen, np.float32).reshape(len(texts), -1), features(texts)])
     # standardisation and the head's start: a logistic regression on the untrained copy's output
     from sklearn.linear_model import LogisticRegression
 
-    x0 = np.hstack([_pooled_all(net, tokens, rows), feats])
+    n_frozen = frozen.shape[1] * frozen.shape[2]
+    x0 = np.hstack([feats[:, :n_frozen], _pooled_all(net, tokens, rows), feats[:, n_frozen:]])
     mean, std = x0.mean(0), x0.std(0) + 1e-6
     lr0 = LogisticRegression(C=HEAD_C, max_iter=5000, class_weight="balanced").fit((x0 - mean) / std, y)
     head = torch.nn.Linear(x0.shape[1], 1)
@@ -245,6 +262,7 @@ def train_branch(
         head.bias.fill_(float(lr0.intercept_[0]))
     t_mean, t_std = torch.from_numpy(mean.astype(np.float32)), torch.from_numpy(std.astype(np.float32))
     t_feats, t_y = torch.from_numpy(feats), torch.from_numpy(y)
+    l2 = 1.0 / (HEAD_C * len(y))  # scikit-learn's C as a penalty on the mean loss
     pos = float(y.sum())
     w_pos, w_neg = len(y) / (2 * max(pos, 1.0)), len(y) / (2 * max(len(y) - pos, 1.0))
     opt = torch.optim.AdamW([
@@ -261,15 +279,18 @@ def train_branch(
         total = 0.0
         for b, x, m in _batches(tokens, rows, BATCH, rng):
             bt = torch.from_numpy(b)
-            z = head((torch.cat([net.pooled(x, m), t_feats[bt]], 1) - t_mean) / t_std)[:, 0]
+            fb = t_feats[bt]
+            z = head((torch.cat([fb[:, :n_frozen], net.pooled(x, m), fb[:, n_frozen:]], 1) - t_mean)
+                     / t_std)[:, 0]
             yb = t_y[bt]
             w = yb * w_pos + (1 - yb) * w_neg
             loss = (w * torch.nn.functional.binary_cross_entropy_with_logits(z, yb, reduction="none")).mean()
+            loss = loss + 0.5 * l2 * (head.weight**2).sum()  # the start's regularisation, kept
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss) * len(b)
+            total += float(loss.detach()) * len(b)
         if log:
             took = time.perf_counter() - t0
             log(f"  epoch {epoch + 1}/{epochs}: loss {total / len(rows):.4f} ({took:.0f} s)")
@@ -285,34 +306,36 @@ def train_branch(
     meta = {
         "format": FORMAT, "model": canonical_model_name(model), "layers": [input_layer],
         "branch": {"input_layer": input_layer, "layers": n_layers, "heads": cfg.num_attention_heads,
-                   "eps": cfg.layer_norm_eps},
+                   "eps": cfg.layer_norm_eps, "pooled": [int(k) for k in pooled]},
         "pooling": "mean", "features": FEATURE_NAMES, "blend": blend, "threshold": 0.5,
         "training": {"epochs": epochs, "lr_branch": LR_BRANCH, "lr_head": LR_HEAD, "batch": BATCH,
                      "head_c": HEAD_C, "seed": seed, "sentences": len(texts)},
     }
     cw = CheckworthinessModel(arrays, meta)
-    cw._torch = (net.eval(), head.eval(), t_mean, t_std)  # for torch_scores (self-checks, tests)
+    cw._torch = (net.eval(), head.eval(), t_mean, t_std, n_frozen)  # for torch_scores (self-checks)
     return cw
 
 
-def torch_scores(cw, texts: list[str], tokens: list[np.ndarray]) -> np.ndarray:
+def torch_scores(cw, texts: list[str], tokens: list[np.ndarray], frozen: np.ndarray) -> np.ndarray:
     """The training-time (PyTorch, eval mode) scores of a model just returned by train_branch."""
     import torch
 
     from factcheck.ml.checkworthy import features
 
-    net, head, t_mean, t_std = cw._torch
+    net, head, t_mean, t_std, _ = cw._torch
     pooled = _pooled_all(net, tokens, np.arange(len(texts)))
+    x = np.hstack([np.asarray(frozen, np.float32).reshape(len(texts), -1), pooled, features(texts)])
     with torch.inference_mode():
-        x = torch.cat([torch.from_numpy(pooled), torch.from_numpy(features(texts))], 1)
+        x = torch.from_numpy(x)
         p = torch.sigmoid(head((x - t_mean) / t_std)[:, 0]).numpy().astype(np.float64)
     if cw.blend > 0:
         p = (1 - cw.blend) * p + cw.blend * cw._word_proba(texts)
     return p
 
 
-def branch_scores(cw, texts: list[str], tokens: list[np.ndarray]) -> np.ndarray:
-    """Inference as shipped (numpy) from cached token states: pad, run the branch, score."""
+def branch_scores(cw, texts: list[str], tokens: list[np.ndarray], frozen: np.ndarray) -> np.ndarray:
+    """Inference as shipped (numpy) from cached token states of the input layer and the masked
+    means of the pooled layers: pad, run the branch, score."""
     out = np.zeros(len(texts), np.float32)
     order = np.argsort([-len(t) for t in tokens], kind="stable")
     for i in range(0, len(texts), 64):
@@ -323,7 +346,7 @@ def branch_scores(cw, texts: list[str], tokens: list[np.ndarray]) -> np.ndarray:
         for r, j in enumerate(idx):
             x[r, : len(tokens[j])] = tokens[j]
             m[r, : len(tokens[j])] = 1
-        states = cw.branch.pool([x], m)
+        states = np.concatenate([np.asarray(frozen[idx], np.float32), cw.branch.branch_row(x, m)], 1)
         out[idx] = cw.score([texts[j] for j in idx], states)
     return out
 
@@ -339,7 +362,8 @@ def _split(labels: np.ndarray, rows: np.ndarray, frac: float, seed: int) -> tupl
     return np.setdiff1d(rows, held_arr), held_arr
 
 
-def branch_oof(texts: list[str], labels: np.ndarray, tokens: list[np.ndarray], *, folds: int = 4,
+def branch_oof(texts: list[str], labels: np.ndarray, tokens: list[np.ndarray], frozen: np.ndarray, *,
+               folds: int = 4,
                seed: int = 0, log=None, **train_args) -> tuple[np.ndarray, list[tuple[np.ndarray, float]]]:
     """Out-of-fold scores of the branch recipe in stratified k-fold CV, and per fold (test rows,
     threshold chosen on a held-back 15% of that fold's training rows, which its model did not see)."""
@@ -349,7 +373,8 @@ def branch_oof(texts: list[str], labels: np.ndarray, tokens: list[np.ndarray], *
 
     recipe = {"folds": folds, "seed": seed, "input_layer": INPUT_LAYER, "layers": BRANCH_LAYERS,
               "epochs": EPOCHS, "lr": [LR_BRANCH, LR_HEAD], "batch": BATCH, "blend": BLEND,
-              "head_c": HEAD_C, **{k: str(v) for k, v in train_args.items()}}
+              "head_c": HEAD_C, "pooled": POOLED, "l2": 1,
+              **{k: str(v) for k, v in train_args.items()}}
     key = hashlib.sha256((json.dumps(recipe, sort_keys=True) + "\n".join(texts)
                           + "".join(map(str, labels))).encode()).hexdigest()[:16]
     cache = OOF_CACHE / f"branch-oof-{key}.npz"  # the bench reuses the training script's CV
@@ -364,9 +389,9 @@ def branch_oof(texts: list[str], labels: np.ndarray, tokens: list[np.ndarray], *
         if log:
             log(f"fold {k + 1}/{folds}: training on {len(fit_rows)}, threshold on {len(val)}, test {len(te)}")
         m = train_branch([texts[j] for j in fit_rows], labels[fit_rows], [tokens[j] for j in fit_rows],
-                         seed=seed, log=log, **train_args)
-        val_s = branch_scores(m, [texts[j] for j in val], [tokens[j] for j in val])
-        out[te] = branch_scores(m, [texts[j] for j in te], [tokens[j] for j in te])
+                         frozen[fit_rows], seed=seed, log=log, **train_args)
+        val_s = branch_scores(m, [texts[j] for j in val], [tokens[j] for j in val], frozen[val])
+        out[te] = branch_scores(m, [texts[j] for j in te], [tokens[j] for j in te], frozen[te])
         honest.append((te, best_threshold(labels[val], val_s)[0]))
         if log:
             from factcheck.ml.checkworthy import f1_at
@@ -437,12 +462,15 @@ def main(argv: list[str] | None = None) -> int:
         model = fit(texts, labels, states, model=canonical_model_name(args.model))
     else:
         tokens = token_states(texts, args.model)
-        oof, folds = branch_oof(texts, labels, tokens, log=_log, model=args.model, epochs=args.epochs)
+        frozen = pooled_states(texts, args.model)
+        oof, folds = branch_oof(texts, labels, tokens, frozen, log=_log, model=args.model,
+                                epochs=args.epochs)
         _log("final model on all sentences")
-        model = train_branch(texts, labels, tokens, model=args.model, epochs=args.epochs, log=_log)
-        sample = np.arange(min(64, len(texts)))
-        gap = np.abs(torch_scores(model, [texts[j] for j in sample], [tokens[j] for j in sample])
-                     - branch_scores(model, [texts[j] for j in sample], [tokens[j] for j in sample])).max()
+        model = train_branch(texts, labels, tokens, frozen, model=args.model, epochs=args.epochs, log=_log)
+        j = np.arange(min(64, len(texts)))
+        sample, toks = [texts[i] for i in j], [tokens[i] for i in j]
+        gap = np.abs(torch_scores(model, sample, toks, frozen[j])
+                     - branch_scores(model, sample, toks, frozen[j])).max()
         if gap > 1e-4:
             sys.stderr.write(f"numpy inference differs from training by {gap:.2g}: not saved\n")
             return 1

@@ -72,17 +72,16 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 
 class Branch:
     """Fine-tuned copies of the encoder's top transformer layer(s) over layer ``input_layer``'s
-    token states, then the masked mean: (batch, 1, width).
+    token states, then the masked mean; after the masked means of the frozen layers ``pooled``
+    (if any): (batch, len(pooled) + 1, width).
 
     The math is a BERT encoder layer (self-attention with ``heads`` heads, residual + LayerNorm,
     GELU feed-forward, residual + LayerNorm); ``scripts/train_checkworthy.py`` trains the same
     layer in PyTorch (tests check both give the same numbers).
     """
 
-    rows = 1
-
     def __init__(self, arrays: dict[str, np.ndarray], input_layer: int, n_layers: int, heads: int,
-                 eps: float = 1e-12) -> None:
+                 eps: float = 1e-12, pooled: Sequence[int] = ()) -> None:
         missing = [f"branch.{i}.{n}" for i in range(n_layers) for n in LAYER_ARRAYS
                    if f"branch.{i}.{n}" not in arrays]
         if missing:
@@ -91,7 +90,9 @@ class Branch:
         self.params = [{n: np.asarray(arrays[f"branch.{i}.{n}"], np.float32) for n in LAYER_ARRAYS}
                        for i in range(n_layers)]
         self.input_layer = int(input_layer)
-        self.layers = (self.input_layer,)
+        self.pooled = tuple(int(k) for k in pooled)
+        self.layers = tuple(sorted({*self.pooled, self.input_layer}))
+        self.rows = len(self.pooled) + 1
         self.heads = int(heads)
         self.eps = float(eps)
         self.width = int(self.params[0]["wq"].shape[0])
@@ -126,9 +127,17 @@ class Branch:
             x = self._layer(x, bias, p)
         return x
 
-    def pool(self, hidden: Sequence[np.ndarray], mask: np.ndarray) -> np.ndarray:
+    def branch_row(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """(batch, 1, width): the masked mean of the branch's output tokens."""
-        return masked_mean(self.forward(hidden[0], mask), mask)[:, None, :].astype(np.float32)
+        return masked_mean(self.forward(x, mask), mask)[:, None, :].astype(np.float32)
+
+    def pool(self, hidden: Sequence[np.ndarray], mask: np.ndarray) -> np.ndarray:
+        """(batch, rows, width): the masked mean of each of the ``pooled`` layers, then the
+        branch's row. ``hidden`` holds the token states of ``self.layers``, in that order."""
+        by_layer = dict(zip(self.layers, hidden))
+        rows = [masked_mean(np.asarray(by_layer[k], np.float32), mask)[:, None, :] for k in self.pooled]
+        rows.append(self.branch_row(by_layer[self.input_layer], mask))
+        return np.concatenate(rows, 1).astype(np.float32)
 
 
 def is_reader(layers: object) -> bool:

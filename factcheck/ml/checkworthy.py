@@ -118,7 +118,7 @@ class CheckworthinessModel:
         if meta.get("branch"):
             b = meta["branch"]
             self.branch = Branch(self.arrays, int(b["input_layer"]), int(b["layers"]), int(b["heads"]),
-                                 float(b.get("eps", 1e-12)))
+                                 float(b.get("eps", 1e-12)), b.get("pooled", ()))
             self.layers = self.branch.layers
         else:
             self.layers = tuple(int(x) for x in meta.get("layers", LAYERS))

@@ -73,3 +73,19 @@ def test_branch_with_the_pretrained_layer_is_the_encoders_next_layer(st_model):
         out = branch.forward(hidden[0].numpy(), m)
         real = m.astype(bool)
         np.testing.assert_allclose(out[real], hidden[1].numpy()[real], atol=1e-4)
+
+
+def test_branch_rows_follow_the_frozen_means():
+    """With ``pooled`` layers, the rows are their masked means, then the branch's row."""
+    plain = _random_branch()
+    arrays = {f"branch.0.{n}": v for n, v in zip(LAYER_ARRAYS, plain.params[0].values())}
+    branch = Branch(arrays, input_layer=3, n_layers=1, heads=2, pooled=(1, 3))
+    assert branch.layers == (1, 3) and branch.rows == 3
+    rng = np.random.default_rng(2)
+    h1, h3 = rng.normal(size=(2, 2, 4, 8)).astype(np.float32)
+    mask = np.array([[1, 1, 0, 0], [1, 1, 1, 1]])
+    out = branch.pool([h1, h3], mask)
+    assert out.shape == (2, 3, 8)
+    np.testing.assert_allclose(out[:, 0], masked_mean(h1, mask), rtol=1e-6)
+    np.testing.assert_allclose(out[:, 1], masked_mean(h3, mask), rtol=1e-6)
+    np.testing.assert_allclose(out[:, 2:], plain.pool([h3], mask), rtol=1e-6)

@@ -61,12 +61,12 @@ def test_numpy_inference_matches_training(st_model, tmp_path):
     from factcheck.ml.embedder import Embedder
 
     texts, labels = tc.load(_data(tmp_path))
-    tokens = tc.token_states(texts, None)
-    model = tc.train_branch(texts, labels, tokens, epochs=1, seed=0)
-    expected = tc.torch_scores(model, texts, tokens)
-    np.testing.assert_allclose(tc.branch_scores(model, texts, tokens), expected, atol=1e-5)
+    tokens, frozen = tc.token_states(texts, None), tc.pooled_states(texts, None)
+    model = tc.train_branch(texts, labels, tokens, frozen, epochs=1, seed=0)
+    expected = tc.torch_scores(model, texts, tokens, frozen)
+    np.testing.assert_allclose(tc.branch_scores(model, texts, tokens, frozen), expected, atol=1e-5)
     _, states = Embedder(None, loader=lambda _n: st_model, batch_size=7).encode_with_states(
         texts, model.reads)
     np.testing.assert_allclose(model.score(texts, states), expected, atol=1e-4)
-    again = tc.train_branch(texts, labels, tokens, epochs=1, seed=0)  # fixed seeds: reproducible
-    np.testing.assert_allclose(tc.torch_scores(again, texts, tokens), expected, atol=1e-5)
+    again = tc.train_branch(texts, labels, tokens, frozen, epochs=1, seed=0)  # fixed seeds
+    np.testing.assert_allclose(tc.torch_scores(again, texts, tokens, frozen), expected, atol=1e-5)
