@@ -362,6 +362,20 @@ def _split(labels: np.ndarray, rows: np.ndarray, frac: float, seed: int) -> tupl
     return np.setdiff1d(rows, held_arr), held_arr
 
 
+def _oof_key(texts: list[str], labels: np.ndarray, folds: int, seed: int, train_args: dict) -> str:
+    """The branch CV's cache key: recipe, training arguments (defaults filled in) and data."""
+    from factcheck.ml.embedder import canonical_model_name
+
+    args = {"model": canonical_model_name(train_args.get("model")),
+            "epochs": int(train_args.get("epochs", EPOCHS))}
+    args.update({k: str(v) for k, v in train_args.items() if k not in args})
+    recipe = {"folds": folds, "seed": seed, "input_layer": INPUT_LAYER, "layers": BRANCH_LAYERS,
+              "lr": [LR_BRANCH, LR_HEAD], "batch": BATCH, "blend": BLEND, "head_c": HEAD_C,
+              "pooled": POOLED, "l2": 1, **args}
+    return hashlib.sha256((json.dumps(recipe, sort_keys=True) + "\n".join(texts)
+                           + "".join(map(str, labels))).encode()).hexdigest()[:16]
+
+
 def branch_oof(texts: list[str], labels: np.ndarray, tokens: list[np.ndarray], frozen: np.ndarray, *,
                folds: int = 4,
                seed: int = 0, log=None, **train_args) -> tuple[np.ndarray, list[tuple[np.ndarray, float]]]:
@@ -371,13 +385,7 @@ def branch_oof(texts: list[str], labels: np.ndarray, tokens: list[np.ndarray], f
 
     from factcheck.ml.checkworthy import best_threshold
 
-    recipe = {"folds": folds, "seed": seed, "input_layer": INPUT_LAYER, "layers": BRANCH_LAYERS,
-              "epochs": EPOCHS, "lr": [LR_BRANCH, LR_HEAD], "batch": BATCH, "blend": BLEND,
-              "head_c": HEAD_C, "pooled": POOLED, "l2": 1,
-              **{k: str(v) for k, v in train_args.items()}}
-    key = hashlib.sha256((json.dumps(recipe, sort_keys=True) + "\n".join(texts)
-                          + "".join(map(str, labels))).encode()).hexdigest()[:16]
-    cache = OOF_CACHE / f"branch-oof-{key}.npz"  # the bench reuses the training script's CV
+    cache = OOF_CACHE / f"branch-oof-{_oof_key(texts, labels, folds, seed, train_args)}.npz"
     if cache.exists():
         data = np.load(cache)
         return data["oof"], [(data[f"test{k}"], float(t)) for k, t in enumerate(data["thresholds"])]
