@@ -66,6 +66,7 @@ CACHE = Path("/tmp") / "fc-checkworthy-cache"
 # the frozen-encoder weights shipped before the fine-tuned branch (a baseline column in every section)
 PREVIOUS_WEIGHTS = ("5b645b5", "factcheck/ml/checkworthy_weights.npz")
 PREVIOUS_POINTS = {"thorough": 0.45, "focused": 0.66}
+WEIGHTS_PATH: Path | None = None  # --weights (None: the shipped file)
 _RULE = re.compile(r"[\d\"“”]")
 GOALS = {
     "claimbuster_cv_f1": 0.85,
@@ -429,7 +430,7 @@ def transcripts(scorer, embedder, baseline, limit: int | None, previous=None,
     data = [(f, *read_transcript(f)) for f in files]
     every = [t for _, texts, _ in data for t in texts]
     t0 = time.perf_counter()
-    scores = scores_cached(every, scorer, embedder, "checkthat2020-task5")
+    scores = scores_cached(every, scorer, embedder, "checkthat2020-task5", WEIGHTS_PATH)
     score_s = time.perf_counter() - t0
     prev = None  # the previous scorer's ranking, when its scores are all cached (no encoding)
     if previous is not None:
@@ -483,7 +484,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=1,
                     help="CV repetitions on ClaimBuster (default 1: each trains 4 branch models)")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "checkworthy.json")
+    ap.add_argument("--weights", type=Path, default=None,
+                    help="weights to measure instead of the shipped ones (e.g. train_checkworthy.py "
+                    "--recipe branch --out PATH); its CV reruns that recipe")
     args = ap.parse_args(argv)
+    global WEIGHTS_PATH
+    WEIGHTS_PATH = args.weights
     if not DEFAULT_DATA.exists():
         print(f"skipped: {DEFAULT_DATA} not found (shared data absent)")
         return 0
@@ -492,10 +498,11 @@ def main(argv: list[str] | None = None) -> int:
 
     load_start = os.getloadavg()
     started = time.perf_counter()
-    points = operating_points()
+    scorer = CheckworthinessModel.load(args.weights)
+    points = operating_points(scorer)
     texts, labels = load(DEFAULT_DATA)
-    result: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "operating_points": points, "goals": GOALS}
-    scorer = CheckworthinessModel.load()
+    result: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "operating_points": points, "goals": GOALS,
+                    "weights": str(args.weights or "shipped")}
     previous, previous_path = previous_scorer()
     result["claimbuster_cv"] = claimbuster_cv(texts, labels, args.seeds, points, scorer)
     embedder = Embedder(None, encoder="torch")

@@ -1,26 +1,29 @@
 """Retrain the check-worthiness weights shipped in factcheck/ml/checkworthy_weights.npz.
 
-    python scripts/train_checkworthy.py [--data ../shared/data/claimbuster/train.json]
-                                        [--model all-MiniLM-L6-v2] [--out PATH] [--limit N]
-                                        [--frozen]
+    python scripts/train_checkworthy.py [--recipe frozen|branch] [--data PATH] [--model NAME]
+                                        [--out PATH] [--limit N] [--epochs N]
 
-Data: ClaimBuster (Arslan et al., ICWSM 2020, CC-BY-4.0) only; CheckThat! transcripts and news_dev
-are for evaluation (bench/checkworthy.py), never for the shipped weights.
+Data: ClaimBuster (Arslan et al., ICWSM 2020, CC-BY-4.0; ../shared/data/claimbuster/train.json)
+only; CheckThat! transcripts and news_dev are for evaluation (bench/checkworthy.py), never for
+the shipped weights. Seeds are fixed (fold splits, torch, numpy; one torch thread).
 
-The recipe (format 3, the default): a trainable copy of the encoder's top transformer layer (the
-one after ``INPUT_LAYER``), fed by layer ``INPUT_LAYER``'s token states of the shared forward pass,
-masked-mean pooled, then a logistic layer over [pooled, the 14 transparent features] (standardised
-with the statistics of the untrained copy), blended with a TF-IDF word model. The copy starts from
-the pretrained layer; the logistic layer starts from a logistic regression on the untrained
-copy's output; then both are fine-tuned together (AdamW, class-balanced log loss, dropout 0.1,
-``EPOCHS`` epochs, linear warm-up and decay). The sentence embedding the indexes use is the
-untouched encoder's, so indexes do not change. Seeds are fixed (torch, numpy, fold splits).
+``frozen`` (the default: the shipped weights, format 2): logistic regressions over the mean-pooled
+frozen hidden states of layers 2-6 + 14 transparent features, blended 0.7 / 0.3 with one over
+TF-IDF word 1-2 grams (``factcheck.ml.checkworthy.fit``); thresholds from 4-fold CV, each fold's
+by an inner 3-fold CV of its training rows.
 
-The threshold: 4-fold CV in which each fold's model is trained on 85% of its training rows and its
-threshold is chosen on the other 15% (honest); the shipped "thorough" threshold is the lowest whose
-out-of-fold F1 is within 0.015 of the best, "focused" the highest (bench/checkworthy.py reports
-both). ``--frozen`` trains the previous recipe (format 2: logistic regressions over mean-pooled
-frozen hidden states of layers 2-6, blended with the word model).
+``branch`` (format 3, issue 12 part 2; measured, not shipped: it did not beat ``frozen`` on
+held-out data, see bench/results/checkworthy_branch.json): a trainable copy of the encoder's top
+transformer layer (the one after ``INPUT_LAYER``) fed by layer ``INPUT_LAYER``'s token states of the
+shared forward pass, masked-mean pooled; a logistic layer over [the frozen means of ``POOLED``, that
+row, the 14 features] (standardised with the statistics of the untrained copy, started from a
+logistic regression with C = ``HEAD_C`` whose L2 pull stays in training), fine-tuned together
+(AdamW, class-balanced log loss, dropout 0.1, ``EPOCHS`` epochs, linear warm-up and decay) and
+blended with the word model. The sentence embedding the indexes use is the untouched encoder's.
+Its CV trains each fold on 85% of the fold's training rows and picks the threshold on the other 15%.
+
+Both: the shipped "thorough" threshold is the lowest whose out-of-fold F1 is within 0.015 of the
+best, "focused" the highest (``focused_threshold`` in the weights' metadata).
 """
 
 from __future__ import annotations
@@ -448,7 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--limit", type=int, default=None, help="only the first N sentences (smoke tests)")
     ap.add_argument("--epochs", type=int, default=EPOCHS)
-    ap.add_argument("--frozen", action="store_true", help="the previous recipe (format 2)")
+    ap.add_argument("--recipe", choices=("frozen", "branch"), default="frozen",
+                    help="frozen (shipped, format 2) or the fine-tuned branch (format 3)")
     args = ap.parse_args(argv)
     if not args.data.exists():
         sys.stderr.write(f"{args.data}: not found; pass --data PATH to ClaimBuster train.json\n")
@@ -464,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     from factcheck.ml.embedder import canonical_model_name
 
     texts, labels = load(args.data, args.limit)
-    if args.frozen:
+    if args.recipe == "frozen":
         states = hidden_states(texts, args.model)
         oof, folds = oof_scores(texts, labels, states)
         model = fit(texts, labels, states, model=canonical_model_name(args.model))

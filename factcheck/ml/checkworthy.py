@@ -1,16 +1,20 @@
 """Check-worthiness scoring (a trained model) and rule-based claim typing.
 
-The scorer (format 3, shipped) reads the one forward pass of the embedding model that also gives
-the sentence embedding for the index: a fine-tuned copy of all-MiniLM-L6-v2's top transformer
-layer runs over layer 5's token states (numpy, :class:`factcheck.ml.branch.Branch`), its output is
-mean-pooled, and a logistic layer over it plus transparent features (numbers, money/percent,
-named entities, attribution verbs, hedges, pronouns, questions, length) gives one probability,
-blended with a logistic regression over TF-IDF word 1-2 grams. The encoder's own layers and the
-sentence embedding are untouched, so indexes do not change; the copy costs one extra layer per
-sentence. Format 2 weights (the earlier frozen-encoder scorer: the same logistic layer over the
-mean-pooled hidden states of layers 2-6) still load, e.g. a desk's adapted weights.
+The scorer blends two logistic regressions: one over the mean-pooled hidden states of layers 2-6
+of all-MiniLM-L6-v2 plus transparent features (numbers, money/percent, named entities, attribution
+verbs, hedges, pronouns, questions, length), one over TF-IDF word 1-2 grams. The hidden states come
+from the same forward pass that gives the sentence embedding for the index, so scoring costs no
+extra model call (intermediate layers carry more of what makes a sentence check-worthy than the
+final pooled embedding: 4-fold CV F1 0.79 -> 0.82, see bench/results/checkworthy.json).
 Inference is plain numpy from ``checkworthy_weights.npz`` beside this module (no pickles);
-``scripts/train_checkworthy.py`` retrains it (PyTorch), ``bench/checkworthy.py`` measures it.
+``scripts/train_checkworthy.py`` retrains it.
+
+Weights come in two formats, both read here: format 2 (shipped) as above, whose states are the
+layers' masked means; format 3 adds a fine-tuned copy of the encoder's top layer run in numpy
+over layer 5's token states of the same pass (:class:`factcheck.ml.branch.Branch`; its pooled
+output is one more row of the states). Format 3 is trained by ``train_checkworthy.py --recipe
+branch``; it did not beat format 2 on held-out data (bench/results/checkworthy_branch.json), so
+it is not shipped. Callers pass ``model.reads`` to ``Embedder.encode_with_states``.
 
 Training data: ClaimBuster (Arslan, Hassan, Li, Tremayne, "A Benchmark Dataset of Check-worthy
 Factual Claims", ICWSM 2020; Zenodo DOI 10.5281/zenodo.3609356; CC-BY-4.0), the 2.5xNCS subset.

@@ -43,7 +43,8 @@ def test_training_script_on_a_tiny_sample(st_model, tmp_path, monkeypatch):
 
     monkeypatch.setattr(tc, "OOF_CACHE", tmp_path / "oof")  # run the CV, not a cached one
     out = tmp_path / "w.npz"
-    assert tc.main(["--data", str(_data(tmp_path)), "--out", str(out), "--epochs", "1"]) == 0
+    assert tc.main(["--recipe", "branch", "--data", str(_data(tmp_path)), "--out", str(out),
+                    "--epochs", "1"]) == 0
     model = CheckworthinessModel.load(out)
     assert model.meta["format"] == FORMAT and model.branch is not None
     assert 0.2 <= model.threshold <= 0.9 and len(model.meta["cv_fold_thresholds"]) == 4
