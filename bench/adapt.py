@@ -37,7 +37,7 @@ def main() -> int:
     y = np.array([int(r["label"]) for r in rows])
     stories = np.array([r["story"] for r in rows])
     base = CheckworthinessModel.load()
-    _, states = Embedder(None, None).encode_with_states(texts, base.layers)
+    _, states = Embedder(None, None).encode_with_states(texts, base.reads)
     rule = np.array([1.0 if re.search(r"\d|[\"“”]", t) else 0.0 for t in texts])
 
     def figs(labels: np.ndarray, scores: np.ndarray, t: float) -> dict:

@@ -159,8 +159,10 @@ def encoder_throughput(n: int, repeats: int = 2) -> dict:
     """Raw PyTorch encode vs factcheck's torch and onnx-int8 encoders and extract pipelines, on the
     same sentences, interleaved `repeats` times; best of each (this machine is shared and noisy)."""
     from factcheck.config import Settings
-    from factcheck.ml.checkworthy import LAYERS
+    from factcheck.ml.checkworthy import CheckworthinessModel
     from factcheck.ml.embedder import Embedder, load_model
+
+    reads = CheckworthinessModel.load().reads  # what extraction asks of the encoder pass
 
     sentences = load_sentences(n)
     st = load_model(None)
@@ -170,7 +172,7 @@ def encoder_throughput(n: int, repeats: int = 2) -> dict:
     }
     t0 = time.perf_counter()
     for e in embedders.values():
-        e.encode_with_states(sentences[:32], LAYERS)  # warm-up (and the one-time ONNX export)
+        e.encode_with_states(sentences[:32], reads)  # warm-up (and the one-time ONNX export)
     warm_s = time.perf_counter() - t0
     runs: dict[str, list[float]] = {k: [] for k in (
         "raw_torch_b16", "raw_torch_b64", "factcheck_torch", "factcheck_onnx-int8",
@@ -184,7 +186,7 @@ def encoder_throughput(n: int, repeats: int = 2) -> dict:
             runs[f"raw_torch_b{bs}"].append(time.perf_counter() - t0)
         for name, e in embedders.items():
             t0 = time.perf_counter()
-            e.encode_with_states(sentences, LAYERS)
+            e.encode_with_states(sentences, reads)
             runs[f"factcheck_{name}"].append(time.perf_counter() - t0)
             with tempfile.TemporaryDirectory() as tmp:
                 pipe_s, rerun_s, counts = _pipeline_run(sentences, e.model, Path(tmp), name)
@@ -234,7 +236,7 @@ def quality_gate(cb_n: int, ct_distractors: int, sf_queries: int, sf_distractors
         rows = rows[:cb_n]
         texts, labels = [r["text"] for r in rows], np.array([int(r["label"]) for r in rows])
         for name, e in encoders.items():
-            _, states = e.encode_with_states(texts, scorer.layers)
+            _, states = e.encode_with_states(texts, scorer.reads)
             scores = scorer.score(texts, states)
             out[name]["checkworthy_f1_at_default"] = round(f1_at(labels, scores, scorer.threshold)[2], 4)
             out[name]["checkworthy_f1_best"] = round(best_threshold(labels, scores)[1], 4)

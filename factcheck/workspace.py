@@ -54,7 +54,8 @@ def __getattr__(name: str) -> Any:
 EMBED_STEP = 256
 
 # Texts per model call when scoring: each call sorts its texts by length (little padding) and
-# holds their pooled hidden states, 4096 x 5 layers x 384 floats = 31 MB.
+# holds the scorer's states (4096 x 1 row x 384 floats = 6 MB for the branch; 31 MB for the
+# format-2 scorer's 5 pooled layers).
 SCORE_CHUNK = 4096
 
 INDEX_KINDS = index_kinds()  # the built-in kinds; extensions may register more (db.store.register_index)
@@ -147,10 +148,10 @@ class Workspace:
             part = items[i : i + SCORE_CHUNK]
             chunk = [t for _, t in part]
             if model is self.embedder:  # one pass: the embeddings are cached for the claim index
-                vecs, states = model.embed_with_states(chunk, scorer.layers, on_batch)
+                vecs, states = model.embed_with_states(chunk, scorer.reads, on_batch)
                 vectors.update((h, v) for (h, _), v in zip(part, vecs))
             else:  # the index model embeds only the claims
-                _, states = model.encode_with_states(chunk, scorer.layers, on_batch)
+                _, states = model.encode_with_states(chunk, scorer.reads, on_batch)
             scores = scorer.score(chunk, states)
             self._scores.update((h, float(x)) for (h, _), x in zip(part, scores))
         return np.array([self._scores[h] for h in hashes], dtype=np.float32), vectors

@@ -106,7 +106,7 @@ def test_another_embedding_model_keeps_calibrated_scores(real_ws, settings, st_m
     ws = Workspace(settings2, store=store, embedder=Embedder("my-other-model", store, loader=loader))
     np.testing.assert_allclose(ws.sentence_scores(texts), same, atol=1e-5)
     # the other model's own hidden states would give other scores: the weights must not read them
-    states = ws.embedder.encode_with_states(texts, ws.scorer.layers)[1]
+    states = ws.embedder.encode_with_states(texts, ws.scorer.reads)[1]
     assert np.abs(ws.scorer.score(texts, states) - same).max() > 0.01
     assert ws.embedder.dimension == 128
 

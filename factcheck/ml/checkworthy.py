@@ -6,8 +6,15 @@ verbs, hedges, pronouns, questions, length), one over TF-IDF word 1-2 grams. The
 from the same forward pass that gives the sentence embedding for the index, so scoring costs no
 extra model call (intermediate layers carry more of what makes a sentence check-worthy than the
 final pooled embedding: 4-fold CV F1 0.79 -> 0.82, see bench/results/checkworthy.json).
-Inference is plain numpy from ``checkworthy_weights.npz`` beside this module;
+Inference is plain numpy from ``checkworthy_weights.npz`` beside this module (no pickles);
 ``scripts/train_checkworthy.py`` retrains it.
+
+Weights come in two formats, both read here: format 2 (shipped) as above, whose states are the
+layers' masked means; format 3 adds a fine-tuned copy of the encoder's top layer run in numpy
+over layer 5's token states of the same pass (:class:`factcheck.ml.branch.Branch`; its pooled
+output is one more row of the states). Format 3 is trained by ``train_checkworthy.py --recipe
+branch``; it did not beat format 2 on held-out data (bench/results/checkworthy_branch.json), so
+it is not shipped. Callers pass ``model.reads`` to ``Embedder.encode_with_states``.
 
 Training data: ClaimBuster (Arslan, Hassan, Li, Tremayne, "A Benchmark Dataset of Check-worthy
 Factual Claims", ICWSM 2020; Zenodo DOI 10.5281/zenodo.3609356; CC-BY-4.0), the 2.5xNCS subset.
@@ -25,6 +32,7 @@ import numpy as np
 
 from factcheck.config import MODES
 from factcheck.errors import ConfigError
+from factcheck.ml.branch import Branch, StateReader
 from factcheck.models import ClaimType, KeyValue, ValueKind
 
 log = logging.getLogger(__name__)
@@ -85,7 +93,8 @@ def features(texts: list[str]) -> np.ndarray:
 
 
 LAYERS = (2, 3, 4, 5, 6)  # hidden states read from the one forward pass (see module docstring)
-FORMAT = 2
+FORMAT = 3  # format 3: a fine-tuned branch (meta "branch"); format 2: mean-pooled layers
+READABLE_FORMATS = (2, 3)
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 
 
@@ -109,7 +118,14 @@ class CheckworthinessModel:
         self.arrays = {k: np.asarray(v) for k, v in arrays.items()}
         self.meta = meta
         self.model_name = meta.get("model", MODEL_NAME)
-        self.layers = tuple(int(x) for x in meta.get("layers", LAYERS))
+        self.branch: Branch | None = None
+        if meta.get("branch"):
+            b = meta["branch"]
+            self.branch = Branch(self.arrays, int(b["input_layer"]), int(b["layers"]), int(b["heads"]),
+                                 float(b.get("eps", 1e-12)), b.get("pooled", ()))
+            self.layers = self.branch.layers
+        else:
+            self.layers = tuple(int(x) for x in meta.get("layers", LAYERS))
         self.threshold = float(meta.get("threshold", 0.5))
         self.blend = float(meta.get("blend", 0.0))
         self.feature_names = FEATURE_NAMES
@@ -122,20 +138,30 @@ class CheckworthinessModel:
         return _load(str(path or WEIGHTS))
 
     @property
+    def reads(self) -> tuple[int, ...] | StateReader:
+        """What to pass to ``Embedder.encode_with_states``: the branch, or the layers to mean-pool."""
+        return self.branch if self.branch is not None else self.layers
+
+    @property
+    def state_rows(self) -> int:
+        """Rows of the states ``score`` takes per text (1 for a branch, else one per layer)."""
+        return self.branch.rows if self.branch is not None else len(self.layers)
+
+    @property
     def hidden_size(self) -> int:
-        """Width of one layer's hidden state the weights expect."""
-        return (self.arrays["coef"].shape[0] - len(FEATURE_NAMES)) // len(self.layers)
+        """Width of one row of the states the weights expect."""
+        return (self.arrays["coef"].shape[0] - len(FEATURE_NAMES)) // self.state_rows
 
     def score(self, texts: list[str], states: np.ndarray) -> np.ndarray:
-        """Check-worthiness in [0, 1] for each text, given its pooled hidden states.
+        """Check-worthiness in [0, 1] for each text, given what the encoder pass gave for it.
 
-        ``states`` has shape (n, len(self.layers), hidden) as returned by
-        ``Embedder.embed_with_states(texts, model.layers)``.
+        ``states`` has shape (n, self.state_rows, hidden) as returned by
+        ``Embedder.encode_with_states(texts, model.reads)``.
         """
         if len(texts) == 0:
             return np.zeros(0, dtype=np.float32)
         st = np.asarray(states, dtype=np.float32)
-        want = (len(self.layers), self.hidden_size)
+        want = (self.state_rows, self.hidden_size)
         if st.ndim != 3 or st.shape[1:] != want:
             raise ConfigError(
                 f"check-worthiness weights are for {self.model_name} (layers {list(self.layers)} of "
@@ -178,10 +204,10 @@ def _load(path: str) -> CheckworthinessModel:
         raise ConfigError(
             f"{path}: cannot read check-worthiness weights ({e}); run scripts/train_checkworthy.py"
         ) from e
-    if meta.get("format") != FORMAT:
+    if meta.get("format") not in READABLE_FORMATS:
         raise ConfigError(
             f"{path}: check-worthiness weights are format {meta.get('format', 1)}, this version reads "
-            f"format {FORMAT}; run scripts/train_checkworthy.py"
+            f"formats {' and '.join(map(str, READABLE_FORMATS))}; run scripts/train_checkworthy.py"
         )
     return CheckworthinessModel(arrays, meta)
 
@@ -325,7 +351,7 @@ def fit(
             vocab=np.array("\n".join(vocab)), idf=vec.idf_.astype(np.float32),
             word_coef=words.coef_[0].astype(np.float32), word_intercept=np.float32(words.intercept_[0]),
         )
-    meta = {"format": FORMAT, "model": model, "layers": list(layers), "pooling": "mean",
+    meta = {"format": 2, "model": model, "layers": list(layers), "pooling": "mean",
             "features": FEATURE_NAMES, "c": c, "c_words": c_words, "blend": blend, "threshold": 0.5}
     return CheckworthinessModel(arrays, meta)
 

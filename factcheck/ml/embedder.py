@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from factcheck.db.store import Store
+    from factcheck.ml.branch import StateReader
 
 log = logging.getLogger(__name__)
 
@@ -204,29 +205,34 @@ class Embedder:
     def encode_with_states(
         self,
         texts: Sequence[str],
-        layers: Sequence[int],
+        layers: Sequence[int] | StateReader,
         on_batch: Callable[[int], None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """One forward pass (no cache): normalised embeddings (n, dim) and the mean-pooled hidden
-        states of `layers` (n, len(layers), hidden) -- what the check-worthiness scorer reads.
+        """One forward pass (no cache): normalised embeddings (n, dim) and what the
+        check-worthiness scorer reads, (n, rows, hidden): the mean-pooled hidden states of
+        `layers` (a sequence of layer numbers), or what a reader (``scorer.reads``, e.g. the
+        fine-tuned branch of :mod:`factcheck.ml.branch`) makes of each batch's token states.
 
         ``on_batch(n)`` is called after each model batch (for progress bars).
         """
         import numpy as np
 
+        from factcheck.ml.branch import as_reader
+
+        reader = as_reader(layers)
         if self._is_onnx():
-            vecs, states = self.model.encode_with_states(list(texts), tuple(layers), self.batch_size,
+            vecs, states = self.model.encode_with_states(list(texts), reader, self.batch_size,
                                                          on_batch)
             self.encoded += len(texts)
             return vecs, states
         own = getattr(self.model, "encode_with_states", None)  # test stand-ins provide their own
         if own is not None:
-            vecs, states = own(list(texts), tuple(layers))
+            vecs, states = own(list(texts), reader.layers)
             if on_batch:
                 on_batch(len(texts))
         else:
             vecs, states = _st_encode_with_states(
-                self.model, self.model_name, list(texts), tuple(layers), self.batch_size, on_batch
+                self.model, self.model_name, list(texts), reader, self.batch_size, on_batch
             )
         self.encoded += len(texts)
         return np.asarray(vecs, np.float32), np.asarray(states, np.float32)
@@ -234,10 +240,11 @@ class Embedder:
     def embed_with_states(
         self,
         texts: Sequence[str],
-        layers: Sequence[int],
+        layers: Sequence[int] | StateReader,
         on_batch: Callable[[int], None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Embeddings and pooled hidden states of texts; new embeddings go to the cache.
+        """Embeddings and the scorer's states of texts (see :meth:`encode_with_states`); new
+        embeddings go to the cache.
 
         Hidden states are not cached, so every distinct text runs through the model once here
         (extraction calls this only for articles it has not stored yet).
@@ -247,7 +254,10 @@ class Embedder:
         hashes = [text_hash(t) for t in texts]
         distinct: dict[str, str] = dict(zip(hashes, texts))
         if not distinct:
-            return np.zeros((0, self.dimension), np.float32), np.zeros((0, len(layers), 0), np.float32)
+            from factcheck.ml.branch import as_reader
+
+            rows = as_reader(layers).rows
+            return np.zeros((0, self.dimension), np.float32), np.zeros((0, rows, 0), np.float32)
         vecs, states = self.encode_with_states(list(distinct.values()), layers, on_batch)
         row = {h: i for i, h in enumerate(distinct)}
         if self.store is not None:  # rows already cached are left as they are
@@ -288,17 +298,42 @@ def _st_encode_with_states(
     model: Any,
     name: str,
     texts: list[str],
-    layers: tuple[int, ...],
+    reader: StateReader,
     batch_size: int,
     on_batch: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sentence embeddings plus mean-pooled hidden states from one pass of a SentenceTransformer."""
+    """Sentence embeddings plus the reader's states from one pass of a SentenceTransformer."""
     import numpy as np
     import torch
 
     if not texts:
         dim = int(model.get_sentence_embedding_dimension())
-        return np.zeros((0, dim), np.float32), np.zeros((0, len(layers), dim), np.float32)
+        return np.zeros((0, dim), np.float32), np.zeros((0, reader.rows, dim), np.float32)
+    vecs = states = np.zeros((0, 0), np.float32)
+    for i, (idx, emb, hidden, mask) in enumerate(
+        st_token_states(model, name, texts, reader.layers, batch_size)
+    ):
+        pooled = reader.pool([h.float().cpu().numpy() for h in hidden], mask.cpu().numpy())
+        emb = torch.nn.functional.normalize(emb.float(), dim=1)
+        if i == 0:
+            vecs = np.zeros((len(texts), emb.shape[1]), np.float32)
+            states = np.zeros((len(texts), pooled.shape[1], pooled.shape[2]), np.float32)
+        vecs[idx] = emb.cpu().numpy()
+        states[idx] = pooled
+        if on_batch:
+            on_batch(len(idx))
+    return vecs, states
+
+
+def st_token_states(
+    model: Any, name: str, texts: list[str], layers: Sequence[int], batch_size: int
+) -> Iterator[tuple[np.ndarray, Any, list[Any], Any]]:
+    """One forward pass of a SentenceTransformer over texts, batched by length (little padding):
+    per batch (text indices, sentence embeddings, token hidden states of `layers`, attention
+    mask), as torch tensors (hidden layer 0 is the embedding layer's output)."""
+    import numpy as np
+    import torch
+
     first = model[0]
     hf = getattr(first, "model", None) or getattr(first, "auto_model", None)
     config = getattr(hf, "config", None)
@@ -311,7 +346,6 @@ def _st_encode_with_states(
     config.output_hidden_states = True
     prepare = getattr(model, "preprocess", None) or model.tokenize
     order = np.argsort([-len(t) for t in texts], kind="stable")  # little padding per batch
-    vecs = states = np.zeros((0, 0), np.float32)
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
             idx = order[i : i + batch_size]
@@ -319,20 +353,9 @@ def _st_encode_with_states(
             feats = {k: v.to(model.device) if hasattr(v, "to") else v for k, v in feats.items()}
             out = model.forward(feats)
             hidden = out["all_layer_embeddings"]
-            if max(layers) >= len(hidden):
+            if layers and max(layers) >= len(hidden):
                 raise ConfigError(
                     f"embedding model {name!r} has {len(hidden) - 1} layers, the check-worthiness "
                     f"weights read layer {max(layers)}; retrain with scripts/train_checkworthy.py"
                 )
-            mask = out["attention_mask"].unsqueeze(-1).to(hidden[0].dtype)
-            count = mask.sum(1).clamp(min=1e-9)
-            pooled = torch.stack([(hidden[k] * mask).sum(1) / count for k in layers], 1)
-            emb = torch.nn.functional.normalize(out["sentence_embedding"].float(), dim=1)
-            if i == 0:
-                vecs = np.zeros((len(texts), emb.shape[1]), np.float32)
-                states = np.zeros((len(texts), len(layers), pooled.shape[2]), np.float32)
-            vecs[idx] = emb.cpu().numpy()
-            states[idx] = pooled.float().cpu().numpy()
-            if on_batch:
-                on_batch(len(idx))
-    return vecs, states
+            yield idx, out["sentence_embedding"], [hidden[k] for k in layers], out["attention_mask"]

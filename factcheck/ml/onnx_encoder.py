@@ -4,9 +4,10 @@ tokenizer -- no torch, transformers or sentence-transformers import when it runs
 
 One forward pass gives what the PyTorch encoder's pass gives: the exported graph outputs the
 attention-masked mean of every hidden state (the embedding layer first, then each transformer
-layer), shape (batch, layers + 1, hidden). The sentence embedding is the last of them,
-L2-normalised (the model's Pooling + Normalize modules); the check-worthiness scorer reads
-layers 2-6 of the same output.
+layer), shape (batch, layers + 1, hidden), and every token state, (batch, layers + 1, seq, hidden)
+(export format 2). The sentence embedding is the last pooled row, L2-normalised (the model's
+Pooling + Normalize modules); the check-worthiness scorer's reader (:mod:`factcheck.ml.branch`)
+takes the token states it needs from the same run (``encode`` fetches only the pooled output).
 
 The export is made once, on first use, from the offline model and kept in the per-user cache
 (``Settings.user_cache``, i.e. ``FACTCHECK_CACHE_DIR`` or ``$XDG_CACHE_HOME/factcheck``)::
@@ -38,16 +39,19 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from factcheck.errors import ConfigError
 
+if TYPE_CHECKING:
+    from factcheck.ml.branch import StateReader
+
 log = logging.getLogger(__name__)
 
 ENCODER_NAME = "onnx-int8"
-EXPORT_FORMAT = 1  # bump when the exported graph or the quantisation recipe changes
+EXPORT_FORMAT = 2  # bump when the exported graph or the quantisation recipe changes (2: + "hidden")
 OPSET = 17
 ONNX_FILE = "model.int8.onnx"
 MANIFEST = "manifest.json"
@@ -110,7 +114,8 @@ def _wanted_manifest(name: str, src: Path) -> dict[str, Any]:
         "model": name,
         "source_checksum": _source_checksum(src),
         "opset": OPSET,
-        "outputs": "pooled: (batch, layers + 1, hidden) masked mean of each hidden state",
+        "outputs": "pooled: (batch, layers + 1, hidden) masked mean of each hidden state; "
+                   "hidden: (batch, layers + 1, seq, hidden) every token state",
         "max_seq_length": _max_seq_length(src),
         "quantisation": {
             "method": "onnxruntime.quantization.quantize_dynamic",
@@ -231,7 +236,8 @@ def export(src: Path, folder: Path, manifest: dict[str, Any]) -> None:
                          token_type_ids=token_type_ids, output_hidden_states=True)
             mask = attention_mask.unsqueeze(-1).to(torch.float32)
             count = mask.sum(1).clamp(min=1e-9)
-            return torch.stack([(h * mask).sum(1) / count for h in out.hidden_states], 1)
+            pooled = torch.stack([(h * mask).sum(1) / count for h in out.hidden_states], 1)
+            return pooled, torch.stack(out.hidden_states, 1)
 
     names = ["input_ids", "attention_mask", "token_type_ids"]
     dummy = tuple(torch.ones(2, 8, dtype=torch.long) for _ in names)
@@ -242,8 +248,9 @@ def export(src: Path, folder: Path, manifest: dict[str, Any]) -> None:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notes
             torch.onnx.export(
-                Pooled(hf), dummy, str(fp32), input_names=names, output_names=["pooled"],
-                dynamic_axes={**{k: {0: "batch", 1: "seq"} for k in names}, "pooled": {0: "batch"}},
+                Pooled(hf), dummy, str(fp32), input_names=names, output_names=["pooled", "hidden"],
+                dynamic_axes={**{k: {0: "batch", 1: "seq"} for k in names}, "pooled": {0: "batch"},
+                              "hidden": {0: "batch", 2: "seq"}},
                 opset_version=OPSET, dynamo=False,
             )
         quant_log = logging.getLogger()
@@ -341,6 +348,12 @@ class OnnxEncoder:
 
     def _pooled(self, texts: Sequence[str], session: Any = None) -> np.ndarray:
         """(n, layers + 1, hidden) masked means of every hidden state, for one batch."""
+        return self._run(texts, session, token_states=False)[0]
+
+    def _run(self, texts: Sequence[str], session: Any = None, *, token_states: bool
+             ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """One batch: pooled states (n, layers + 1, hidden), every token state (n, layers + 1,
+        seq, hidden) when asked (else None), and the attention mask (n, seq)."""
         session = session or self.session
         enc = self.tokenizer.encode_batch(list(texts))
         width = max(len(e.ids) for e in enc)
@@ -352,7 +365,10 @@ class OnnxEncoder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in {i.name for i in session.get_inputs()}:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        return session.run(None, feeds)[0]
+        if token_states:
+            pooled, hidden = session.run(["pooled", "hidden"], feeds)
+            return pooled, hidden, mask
+        return session.run(["pooled"], feeds)[0], None, mask
 
     def encode_pooled(
         self, texts: Sequence[str], batch_size: int = 16, on_batch: Callable[[int], None] | None = None
@@ -373,21 +389,47 @@ class OnnxEncoder:
         return self.encode_with_states(texts, (), batch_size)[0]
 
     def encode_with_states(
-        self, texts: Sequence[str], layers: Sequence[int], batch_size: int = 16,
+        self, texts: Sequence[str], layers: Sequence[int] | StateReader, batch_size: int = 16,
         on_batch: Callable[[int], None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Normalised embeddings (n, hidden) and the pooled states of `layers` (n, len(layers), hidden)."""
+        """Normalised embeddings (n, hidden) and the scorer's states (n, rows, hidden): the pooled
+        states of `layers` (layer numbers), or what a reader makes of each batch's token states."""
+        from factcheck.ml.branch import MeanPool, as_reader
+
+        reader = as_reader(layers)
         if not texts:
-            return np.zeros((0, self.hidden), np.float32), np.zeros((0, len(layers), self.hidden), np.float32)
-        pooled = self.encode_pooled(texts, batch_size, on_batch)
-        if layers and max(layers) >= pooled.shape[1]:
+            return (np.zeros((0, self.hidden), np.float32),
+                    np.zeros((0, reader.rows, self.hidden), np.float32))
+        if isinstance(reader, MeanPool):  # the graph pools every layer already
+            pooled = self.encode_pooled(texts, batch_size, on_batch)
+            self._check_layers(reader.layers, pooled.shape[1])
+            return self._normalised(pooled[:, -1]), np.ascontiguousarray(pooled[:, list(reader.layers)])
+        session = self.session_for(len(texts))
+        vecs = np.zeros((len(texts), self.hidden), np.float32)
+        states = np.zeros((len(texts), reader.rows, self.hidden), np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        for i in range(0, len(texts), batch_size):
+            idx = order[i : i + batch_size]
+            pooled, hidden, mask = self._run([texts[j] for j in idx], session, token_states=True)
+            assert hidden is not None
+            self._check_layers(reader.layers, hidden.shape[1])
+            vecs[idx] = self._normalised(pooled[:, -1])
+            states[idx] = reader.pool([hidden[:, k] for k in reader.layers], mask)
+            if on_batch:
+                on_batch(len(idx))
+        return vecs, states
+
+    def _check_layers(self, layers: Sequence[int], available: int) -> None:
+        if layers and max(layers) >= available:
             raise ConfigError(
-                f"embedding model {self.name!r} has {pooled.shape[1] - 1} layers, the check-worthiness "
+                f"embedding model {self.name!r} has {available - 1} layers, the check-worthiness "
                 f"weights read layer {max(layers)}; retrain with scripts/train_checkworthy.py"
             )
-        emb = pooled[:, -1]
+
+    @staticmethod
+    def _normalised(emb: np.ndarray) -> np.ndarray:
         emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
-        return emb.astype(np.float32), np.ascontiguousarray(pooled[:, list(layers)])
+        return emb.astype(np.float32)
 
 
 @lru_cache(maxsize=4)

@@ -89,7 +89,7 @@ def _figures(labels: np.ndarray, scores: np.ndarray, t: float) -> Figures:
     return Figures(precision=round(p, 3), recall=round(r, 3), f1=round(f, 3))
 
 
-def _states(ws: Workspace, texts: list[str], layers: tuple[int, ...]) -> np.ndarray:
+def _states(ws: Workspace, texts: list[str], layers: Any) -> np.ndarray:
     _, states = ws.scoring_embedder.encode_with_states(texts, layers)
     return states
 
@@ -115,7 +115,7 @@ def train_from_reviews(ws: Workspace, *, seed: int = 0, lam: float | None = None
         )
     texts = [t for t, _ in pairs]
     base = CheckworthinessModel.load()
-    states = _states(ws, texts, base.layers)
+    states = _states(ws, texts, base.reads)
     rng = np.random.default_rng(seed)
     test = np.zeros(len(y), dtype=bool)
     for cls in (0, 1):

@@ -56,15 +56,28 @@ def test_shipped_weights_with_the_real_model(st_model):
     assert model.meta["cv_best_f1"] >= 0.82  # what scripts/train_checkworthy.py measured
     yes = ["The company is valued at $380 billion.", "Unemployment fell to 3.5 percent last year."]
     no = ["Thank you very much.", "I think that's a great question."]
-    scores = model.score(yes + no, _states(st_model, yes + no, model.layers))
+    scores = model.score(yes + no, _states(st_model, yes + no, model.reads))
     assert ((scores >= 0) & (scores <= 1)).all()
     assert (scores[:2] >= DEFAULT_THRESHOLD).all() and (scores[2:] < DEFAULT_THRESHOLD).all()
+    assert scores[:2].min() > scores[2:].max() + 0.2
+
+
+def test_shipped_weights_file_is_small_and_pickle_free():
+    from factcheck.ml.checkworthy import WEIGHTS
+
+    assert WEIGHTS.stat().st_size <= 20 * 1024 * 1024
+    data = np.load(WEIGHTS, allow_pickle=False)  # raises on object arrays
+    assert all(data[k].dtype != object for k in data.files)
+    model = CheckworthinessModel.load()
+    if model.branch is not None:  # the fine-tuned branch: one row of pooled width per text
+        assert model.state_rows == 1 and model.hidden_size == model.branch.width == 384
+        assert model.reads is model.branch and model.layers == (model.branch.input_layer,)
 
 
 def test_wrong_shape_names_the_retrain_script():
     model = CheckworthinessModel.load()
     with pytest.raises(ConfigError, match="train_checkworthy.py"):
-        model.score(["x"], np.zeros((1, len(model.layers), 768), np.float32))
+        model.score(["x"], np.zeros((1, model.state_rows, 768), np.float32))
     with pytest.raises(ConfigError, match="train_checkworthy.py"):
         model.score(["x"], np.zeros((1, 384), np.float32))
 

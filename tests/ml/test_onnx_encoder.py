@@ -63,6 +63,26 @@ def test_int8_embeddings_and_states_match_pytorch(export_cache, st_model, sample
 
 
 @pytest.mark.slow
+def test_int8_check_worthiness_scores_match_pytorch(export_cache, st_model):
+    """The shipped scorer (its branch reads token states of the pass) scores alike on both
+    encoders, and the embedding of that pass is the one encode() gives."""
+    from factcheck.ml.checkworthy import CheckworthinessModel
+
+    scorer = CheckworthinessModel.load()
+    torch_emb = Embedder(None, loader=lambda _n: st_model, batch_size=4)
+    onnx_emb = Embedder(None, encoder="onnx-int8", cache_dir=export_cache, batch_size=4)
+    ref_v, ref_s = torch_emb.encode_with_states(SAMPLE, scorer.reads)
+    v, s = onnx_emb.encode_with_states(SAMPLE, scorer.reads)
+    assert s.shape == ref_s.shape == (len(SAMPLE), scorer.state_rows, scorer.hidden_size)
+    np.testing.assert_allclose(onnx_emb.encode(SAMPLE), v, atol=1e-5)
+    np.testing.assert_allclose(torch_emb.encode(SAMPLE), ref_v, atol=1e-5)
+    ref, got = scorer.score(SAMPLE, ref_s), scorer.score(SAMPLE, s)
+    assert np.abs(ref - got).max() < 0.06, (ref, got)
+    t = scorer.threshold
+    assert [x >= t for x in ref] == [x >= t for x in got] or np.abs(ref - t).min() < 0.06
+
+
+@pytest.mark.slow
 def test_queries_run_on_a_one_thread_session_with_the_same_numbers(export_cache):
     enc = oe.OnnxEncoder(DEFAULT_MODEL, export_cache)
     assert enc._sessions == {}  # nothing opened before the first text
@@ -89,6 +109,10 @@ def test_query_path_imports_no_torch(export_cache):
         f"e = Embedder(None, encoder='onnx-int8', cache_dir={str(export_cache)!r})\n"
         "v = e.encode(['The deficit doubled in four years.'])\n"
         "assert v.shape == (1, 384)\n"
+        "from factcheck.ml.checkworthy import CheckworthinessModel\n"
+        "m = CheckworthinessModel.load()\n"
+        "texts = ['The deficit doubled in four years.', 'Thank you.']\n"
+        "assert m.score(texts, e.encode_with_states(texts, m.reads)[1]).shape == (2,)\n"
         "bad = sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules)\n"
         "print(','.join(bad) or 'clean')\n"
     )
@@ -204,3 +228,33 @@ def test_other_model_without_tokenizer_is_a_clear_error(tmp_path):
 
     with pytest.raises(ConfigError, match="tokenizer.json.*FACTCHECK_ENCODER=torch"):
         oe.model_dir(str(tmp_path))
+
+
+@pytest.mark.slow
+def test_int8_token_states_feed_a_branch_like_pytorch(export_cache, st_model):
+    """A branch reader (here with the model's own layer 6) gets layer 5's token states from the
+    int8 pass: its row (fp32 numpy) is then close to the int8 graph's own layer-6 mean, and to what
+    the PyTorch encoder's pass gives it."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+    from train_checkworthy import hf_layer_arrays, hf_model
+
+    from factcheck.ml.branch import Branch
+
+    hf = hf_model(st_model)
+    arrays = {f"branch.0.{k}": v for k, v in hf_layer_arrays(hf.encoder.layer[5]).items()}
+    branch = Branch(arrays, 5, 1, hf.config.num_attention_heads, hf.config.layer_norm_eps, pooled=(2,))
+    onnx_emb = Embedder(None, encoder="onnx-int8", cache_dir=export_cache, batch_size=3)
+    v, s = onnx_emb.encode_with_states(SAMPLE, branch)
+    assert s.shape == (len(SAMPLE), 2, 384)
+    np.testing.assert_allclose(v, onnx_emb.encode(SAMPLE), atol=1e-5)  # the embedding is untouched
+    _, pooled = onnx_emb.encode_with_states(SAMPLE, (2, 6))
+    np.testing.assert_allclose(s[:, 0], pooled[:, 0], atol=1e-5)
+    _, ref = Embedder(None, loader=lambda _n: st_model).encode_with_states(SAMPLE, branch)
+
+    def cos(a, b):
+        return ((a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)).min()
+
+    assert cos(s[:, 1], pooled[:, 1]) >= 0.98 and cos(s[:, 1], ref[:, 1]) >= 0.98
+    assert cos(ref[:, 1], Embedder(None, loader=lambda _n: st_model).encode(SAMPLE)) >= 0.9999

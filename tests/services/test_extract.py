@@ -112,7 +112,7 @@ def test_min_score_zero_returns_every_sentence(st_model, sample_text):
     embedder = Embedder(None, loader=lambda _n: st_model)
 
     def scores(texts):
-        return scorer.score(texts, embedder.encode_with_states(texts, scorer.layers)[1])
+        return scorer.score(texts, embedder.encode_with_states(texts, scorer.reads)[1])
 
     sents, claims = analyse("x", sample_text, scores, 0.0)
     covered = {c.sentence_index for c in claims}

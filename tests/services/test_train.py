@@ -33,7 +33,7 @@ def test_too_few_labels_is_refused(fake_ws):
 def test_adapt_pulls_towards_the_base_weights():
     base = CheckworthinessModel.load()
     rng = np.random.default_rng(0)
-    n, layers, width = 80, len(base.layers), base.hidden_size
+    n, layers, width = 80, base.state_rows, base.hidden_size
     k = layers * width  # hidden states distributed as the base training data's
     mean, std = base.arrays["mean"][:k], base.arrays["std"][:k]
     states = (mean + std * rng.normal(size=(n, k))).reshape(n, layers, width).astype(np.float32)
