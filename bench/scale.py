@@ -91,6 +91,8 @@ def main() -> int:
     parser.add_argument("--sentences", type=int, default=20_000)
     parser.add_argument("--pg", default=os.environ.get("FACTCHECK_TEST_PG"))
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.json")
+    parser.add_argument("--interleave", type=int, default=0,
+                        help="more Ray/local pairs after the first, alternating (the machine's speed drifts)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.path.insert(0, str(REPO))
@@ -147,6 +149,22 @@ def main() -> int:
             }
             print(f"ray engine: {t_ray:.1f} s (+{t_start:.1f} s start-up), same claims: {same}",
                   flush=True)
+
+            if args.interleave:  # more pairs, alternating, fresh databases: this machine drifts
+                runs: dict[str, list[float]] = {"local": [t_local], "ray": [t_ray]}
+                for k in range(args.interleave):
+                    for name in ("ray", "local"):
+                        w = workspace(str(root / f"{name}{k}.db"), root, f"{name}{k}")
+                        t = time.perf_counter()
+                        (extract_with_ray if name == "ray" else extract_paths)(w, [files])
+                        runs[name].append(round(time.perf_counter() - t, 2))
+                        w.store.dispose()
+                        print(f"{name} again: {runs[name][-1]:.1f} s", flush=True)
+                result["interleaved"] = {
+                    "runs_s": runs,
+                    "overhead_best_of_each": round(min(runs["ray"]) / min(runs["local"]) - 1, 3),
+                    "overhead_per_pair": [round(r / lo - 1, 3) for r, lo in zip(runs["ray"], runs["local"])],
+                }
 
             shards = root / "shards"
             t = time.perf_counter()
