@@ -182,6 +182,17 @@ def hf_layer_arrays(layer) -> dict[str, np.ndarray]:
     return {k: np.ascontiguousarray(v.detach().float().numpy(), np.float32) for k, v in sd.items()}
 
 
+def _padded(tokens: list[np.ndarray], rows) -> tuple[np.ndarray, np.ndarray]:
+    """The token states of ``rows`` padded to their longest: (states, mask)."""
+    width = max(len(tokens[j]) for j in rows)
+    x = np.zeros((len(rows), width, tokens[rows[0]].shape[1]), np.float32)
+    m = np.zeros((len(rows), width), np.float32)
+    for r, j in enumerate(rows):
+        x[r, : len(tokens[j])] = tokens[j]
+        m[r, : len(tokens[j])] = 1
+    return x, m
+
+
 def _batches(tokens: list[np.ndarray], rows: np.ndarray, size: int, rng: np.random.Generator | None):
     """Batches of rows, similar lengths together (shuffled when rng is given): padded tensors."""
     import torch
@@ -197,12 +208,7 @@ def _batches(tokens: list[np.ndarray], rows: np.ndarray, size: int, rng: np.rand
     if rng is not None:
         batches = [batches[i] for i in rng.permutation(len(batches))]
     for b in batches:
-        width = max(len(tokens[j]) for j in b)
-        x = np.zeros((len(b), width, tokens[b[0]].shape[1]), np.float32)
-        m = np.zeros((len(b), width), np.float32)
-        for r, j in enumerate(b):
-            x[r, : len(tokens[j])] = tokens[j]
-            m[r, : len(tokens[j])] = 1
+        x, m = _padded(tokens, b)
         yield b, torch.from_numpy(x), torch.from_numpy(m)
 
 
@@ -343,12 +349,7 @@ def branch_scores(cw, texts: list[str], tokens: list[np.ndarray], frozen: np.nda
     order = np.argsort([-len(t) for t in tokens], kind="stable")
     for i in range(0, len(texts), 64):
         idx = order[i : i + 64]
-        width = max(len(tokens[j]) for j in idx)
-        x = np.zeros((len(idx), width, tokens[idx[0]].shape[1]), np.float32)
-        m = np.zeros((len(idx), width), np.float32)
-        for r, j in enumerate(idx):
-            x[r, : len(tokens[j])] = tokens[j]
-            m[r, : len(tokens[j])] = 1
+        x, m = _padded(tokens, idx)
         states = np.concatenate([np.asarray(frozen[idx], np.float32), cw.branch.branch_row(x, m)], 1)
         out[idx] = cw.score([texts[j] for j in idx], states)
     return out
