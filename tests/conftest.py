@@ -46,6 +46,24 @@ SAMPLE_ARTICLE = REPO / "sample_data" / "articles" / "npr_anthropic_ban.txt"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+def unpickled_elsewhere(obj: object, expr: str, modules: tuple[str, ...], tmp: Path) -> tuple[str, str]:
+    """Pickle ``obj``, load it in a fresh Python and print ``expr`` of it (named ``o``) there:
+    (what ``expr`` printed, which of ``modules`` that process imported, as a sorted list's repr)."""
+    import pickle
+    import subprocess
+    import sys
+
+    path = tmp / "saved.pkl"
+    path.write_bytes(pickle.dumps(obj))
+    code = ("import pickle, sys\n"
+            f"o = pickle.loads(open({str(path)!r}, 'rb').read())\n"
+            f"print({expr})\n"
+            f"print(sorted(m for m in {modules!r} if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    value, loaded = out.stdout.split("\n")[:2]
+    return value, loaded
+
+
 # fixtures that load (or export) the real embedding model
 REAL_MODEL_FIXTURES = {"st_model", "ray_cluster", "onnx_cache"}
 BROWSER_MODULES = {"test_browser.py"}  # modules that drive a real browser

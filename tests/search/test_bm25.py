@@ -3,15 +3,11 @@ scoring (or loading a saved index) imports neither bm25s nor scipy."""
 
 from __future__ import annotations
 
-import pickle
-import subprocess
-import sys
-
 import numpy as np
 
 from factcheck.search.bm25 import BM25_B, BM25_K1, Bm25Index
 from factcheck.text.tokens import STOPWORDS_EN, tokenize
-from tests.conftest import SAMPLE_ARTICLE
+from tests.conftest import SAMPLE_ARTICLE, unpickled_elsewhere
 
 
 def _texts() -> list[str]:
@@ -43,15 +39,9 @@ def test_stop_words_are_bm25s_lucene_list():
 
 def test_a_saved_index_scores_without_bm25s(tmp_path):
     index = Bm25Index.build("m", list(enumerate(_texts())))
-    path = tmp_path / "bm25.pkl"
-    path.write_bytes(pickle.dumps(index))
-    code = ("import pickle, sys\n"
-            f"i = pickle.loads(open({str(path)!r}, 'rb').read())\n"
-            "print(float(i.scores('federal agencies Anthropic').max()))\n"
-            "print(sorted(m for m in ('bm25s', 'scipy') if m in sys.modules))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    best, heavy = out.stdout.split("\n")[:2]
-    assert heavy == "[]", out.stdout
+    best, heavy = unpickled_elsewhere(index, "float(o.scores('federal agencies Anthropic').max())",
+                                      ("bm25s", "scipy"), tmp_path)
+    assert heavy == "[]", heavy
     assert float(best) == float(index.scores("federal agencies Anthropic").max()) > 0
 
 TEXTS = ["revenue rose to $5 billion", "the ministry denied the report", "jobs were cut at the plant",

@@ -5,14 +5,12 @@ products in float32, this module in float64), without importing scikit-learn or 
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from factcheck.search.tfidf import TfidfSpace
-from tests.conftest import SAMPLE_ARTICLE
+from tests.conftest import SAMPLE_ARTICLE, unpickled_elsewhere
 
 SPACES = [("char_wb", (3, 5), None), ("word", (1, 2), "english")]
 
@@ -56,18 +54,10 @@ def test_empty_vocabulary_is_a_value_error():
 
 
 def test_a_fitted_space_scores_without_scikit_learn(tmp_path):
-    import pickle
-
     space = TfidfSpace.fit(_texts(), "char_wb", (3, 5))
-    path = tmp_path / "space.pkl"
-    path.write_bytes(pickle.dumps(space))
-    code = ("import pickle, sys\n"
-            f"s = pickle.loads(open({str(path)!r}, 'rb').read())\n"
-            "print(round(float(s.cosine('Anthropic products', [0, 1, 2]).sum()), 6))\n"
-            "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    total, heavy = out.stdout.split("\n")[:2]
-    assert heavy == "[]", out.stdout
+    expr = "round(float(o.cosine('Anthropic products', [0, 1, 2]).sum()), 6)"
+    total, heavy = unpickled_elsewhere(space, expr, ("sklearn", "scipy"), tmp_path)
+    assert heavy == "[]", heavy
     assert float(total) == round(float(space.cosine("Anthropic products", [0, 1, 2]).sum()), 6)
 
 
