@@ -49,19 +49,36 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data" / "claimbuster" / "train.json"
+TRANSCRIPTS = REPO.parent / "shared" / "data" / "checkthat2020_task5" / "training"
 RESULTS = REPO / "bench" / "results"
 
 
 def load_sentences(n: int) -> list[str]:
-    """Unique sentences for the throughput runs."""
+    """n distinct real sentences for the throughput runs: ClaimBuster's (about 6,700), then, when
+    more are wanted, lines of the CheckThat! 2020 debate transcripts (also read from
+    ../shared/data). Each source is shuffled with a fixed seed, so the first ClaimBuster
+    sentences are the same whatever n."""
     if SHARED.exists():
         rows = json.loads(SHARED.read_text())
         texts = list(dict.fromkeys(r["text"].strip() for r in rows if r["text"].strip()))
-    else:
-        from factcheck.text.sentences import split_sentences
+        random.Random(0).shuffle(texts)
+        if len(texts) < n and TRANSCRIPTS.is_dir():
+            seen = set(texts)
+            more = []
+            for path in sorted(TRANSCRIPTS.glob("*.tsv")):
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    parts = line.split("\t")
+                    text = parts[2].strip() if len(parts) > 2 else ""
+                    if len(text.split()) >= 4 and text not in seen:  # "Thank you." adds nothing
+                        seen.add(text)
+                        more.append(text)
+            random.Random(0).shuffle(more)
+            texts += more
+        return texts[:n]
+    from factcheck.text.sentences import split_sentences
 
-        art = (REPO / "sample_data" / "articles" / "npr_anthropic_ban.txt").read_text()
-        texts = [art[s:e] for s, e in split_sentences(art)]
+    art = (REPO / "sample_data" / "articles" / "npr_anthropic_ban.txt").read_text()
+    texts = [art[s:e] for s, e in split_sentences(art)]
     random.Random(0).shuffle(texts)
     return texts[:n]
 

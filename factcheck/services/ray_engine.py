@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from factcheck.errors import ConfigError, FactcheckError, InputError
 from factcheck.io.readers import ARTICLE_SUFFIXES, Document, expand_paths, read_bytes, read_paths
-from factcheck.services.extract import ArticleResult
+from factcheck.services.extract import EMBED_GROUP, GROUP_DOCS, ArticleResult, sentence_estimate
 from factcheck.services.load import DatabaseSink, ShardWriter, drain
 from factcheck.services.pipeline import (
     Extracted,
@@ -45,8 +45,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DOCS_PER_BATCH = 32  # documents per actor call (about 1,000-1,500 news sentences)
+# Rows (files or documents) per actor call: the calls spread over the actors, two per actor
+# at least, and at most CALL_ROWS each. Within a call the documents go through the model in
+# groups of about EMBED_GROUP sentences, as on the local engine: groups of 32 documents (about
+# 640 sentences) padded their batches more and took 1.2x as long.
+CALL_ROWS = 1024
+OUTPUT_BLOCK_BYTES = 4 << 20
 WRITE_BATCH = 256  # documents per transaction / shard
+CACHE_TEXTS = 100_000  # embeddings an extract actor keeps in memory (about 160 MB) at most
 DOC_FIELDS = ("text", "id", "title", "url", "published", "origin", "error", "skip", "path")
 
 
@@ -58,7 +64,7 @@ class RayOptions:
     workers: int | None = None  # actors (default: 1 on a local Ray, else cluster CPUs // cpus)
     cpus_per_worker: float | None = None  # logical CPUs each actor reserves
     threads: int | None = None  # torch threads per actor
-    docs_per_batch: int = DOCS_PER_BATCH
+    docs_per_batch: int | None = None  # documents per model call (default: as the local engine)
     write_batch: int = WRITE_BATCH  # documents per database transaction (or Parquet shard)
 
     def __post_init__(self) -> None:
@@ -219,11 +225,13 @@ class ExtractActor:
     A row is a document (``text`` etc.), an input error, or a local file (``path``) that the actor
     reads and parses itself with the local engine's readers: reading in the actor that extracts
     costs no separate Ray tasks, and the model never waits for a reading stage to be scheduled.
-    Output comes in tables of at most ``docs_per_batch`` documents, in input order.
+    Documents go through the model in groups of about ``EMBED_GROUP`` sentences (the local
+    engine's groups), or of ``docs_per_batch`` documents when that is given; each group comes
+    out as one table, in input order.
     """
 
     def __init__(self, workspace: type, settings: dict[str, Any], threshold: float,
-                 threads: int | None, docs_per_batch: int = DOCS_PER_BATCH,
+                 threads: int | None, docs_per_batch: int | None = None,
                  stored: frozenset[str] | None = None) -> None:
         from factcheck.config import Settings
         from factcheck.db.store import Store
@@ -234,12 +242,17 @@ class ExtractActor:
             import torch
 
             torch.set_num_threads(threads)
-        # no database here: nothing is read from or written to one (a private in-memory store)
-        self.ws = workspace(cfg, store=Store("sqlite://"), embedder=Embedder(
-            cfg.model, None, batch_size=cfg.batch_size, encoder=cfg.encoder, cache_dir=cfg.user_cache))
+        # no database here: nothing is read from or written to one. A private in-memory store
+        # caches the embeddings, as the local engine's database does: a sentence met again (a
+        # repeated line, a syndicated article) is then scored from memory and its claim's vector
+        # is not computed a second time (without it, 20k sentences with repeats took 1.5x longer)
+        store = Store("sqlite://")
+        self.ws = workspace(cfg, store=store, embedder=Embedder(
+            cfg.model, store, batch_size=cfg.batch_size, encoder=cfg.encoder, cache_dir=cfg.user_cache))
+        self._cache_from = 0  # ``embedder.encoded`` when the cache was last emptied
         self.threshold = threshold
         self.max_bytes = cfg.max_bytes
-        self.docs_per_batch = max(1, docs_per_batch)
+        self.docs_per_batch = max(1, docs_per_batch) if docs_per_batch else None
         self.stored = stored
         self.schema = arrow_schema()
 
@@ -263,8 +276,21 @@ class ExtractActor:
                 yield Document(text=r["text"], id=r["id"], title=r["title"], url=r["url"],
                                published=r["published"], origin=r["origin"])
 
+    def _bound_cache(self) -> None:
+        """Start the embedding cache afresh after ``CACHE_TEXTS`` new texts (bounded memory for
+        an actor that lives through a long run)."""
+        from factcheck.db.store import Store
+
+        if self.ws.embedder.encoded - self._cache_from >= CACHE_TEXTS:
+            old, self.ws.store = self.ws.store, Store("sqlite://")
+            self.ws.embedder.store = self.ws.store
+            old.dispose()
+            self._cache_from = self.ws.embedder.encoded
+
     def _extract(self, items: list[dict[str, Any] | Document]) -> pa.Table:
         import pyarrow as pa
+
+        self._bound_cache()
 
         docs = [d for d in items if isinstance(d, Document)]
         try:
@@ -283,15 +309,27 @@ class ExtractActor:
 
     def __call__(self, batch: pa.Table) -> Iterator[pa.Table]:
         items: list[dict[str, Any] | Document] = []
-        n_docs = 0
+        n_docs = sentences = 0
         for item in self._items(batch.to_pylist()):
             items.append(item)
-            n_docs += isinstance(item, Document)
-            if n_docs >= self.docs_per_batch or len(items) >= 8 * self.docs_per_batch:
+            if isinstance(item, Document):
+                n_docs += 1
+                sentences += sentence_estimate(item)
+            full = (n_docs >= self.docs_per_batch if self.docs_per_batch
+                    else sentences >= EMBED_GROUP or n_docs >= GROUP_DOCS)
+            if full or len(items) >= 8 * GROUP_DOCS:
                 yield self._extract(items)
-                items, n_docs = [], 0
+                items, n_docs, sentences = [], 0, 0
         if items:
             yield self._extract(items)
+
+
+def rows_per_call(rows: int, workers: int, docs_per_batch: int | None) -> int:
+    """Input rows per actor call: ``docs_per_batch`` when given, else enough calls for two per
+    actor (so that a cluster's actors all get work) of at most ``CALL_ROWS`` rows each."""
+    if docs_per_batch:
+        return docs_per_batch
+    return max(1, min(CALL_ROWS, -(-rows // (2 * max(1, workers)))))
 
 
 def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: float,
@@ -304,6 +342,9 @@ def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: flo
     ctx = ray.data.DataContext.get_current()
     ctx.execution_options.preserve_order = True  # output in input order, as the local engine
     ctx.enable_progress_bars = False  # the CLI shows its own
+    # an actor's tables leave it in blocks of about one model group, not one block per call:
+    # results then reach the writer (and the progress bar) while the actor goes on computing
+    ctx.target_max_block_size = min(ctx.target_max_block_size, OUTPUT_BLOCK_BYTES)
     files, here, errors = split_inputs(inputs)
     stored = None
     if skip_stored:
@@ -332,16 +373,17 @@ def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: flo
                 local_rows.append(_doc_row(doc, doc.content_id() in have))
             else:
                 local_rows.append(_doc_row(doc))
+    cpus, workers, threads = opts.sizing(ray)
+    per_call = rows_per_call(len(local_rows) + len(remote), workers, opts.docs_per_batch)
     if local_rows:
-        # blocks of about one actor call each, so that the calls spread over a cluster's actors
+        # blocks of one actor call each, so that the calls spread over a cluster's actors
         # (made here: a repartition would need CPUs that the actors hold on a small machine)
-        size = max(opts.docs_per_batch, -(-len(local_rows) // 1000))
         table = _doc_table(local_rows)
-        parts.insert(0, ray.data.from_arrow([table.slice(i, size) for i in range(0, len(table), size)]))
+        parts.insert(0, ray.data.from_arrow([table.slice(i, per_call)
+                                             for i in range(0, len(table), per_call)]))
     if not parts:
         return None
     ds = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
-    cpus, workers, threads = opts.sizing(ray)
     return ds.map_batches(
         ExtractActor,
         fn_constructor_kwargs={"workspace": type(ws),
@@ -349,7 +391,7 @@ def build_dataset(ray: Any, ws: Workspace, inputs: Iterable[str], threshold: flo
                                             "encoder": ws.embedder.encoder},
                                "threshold": threshold, "threads": threads,
                                "docs_per_batch": opts.docs_per_batch, "stored": stored},
-        batch_size=opts.docs_per_batch, batch_format="pyarrow", udf_modifying_row_count=True,
+        batch_size=per_call, batch_format="pyarrow", udf_modifying_row_count=True,
         compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=cpus,
     )  # Ray Data restarts an actor that dies and retries its batch (max_restarts=-1 by default)
 

@@ -148,3 +148,34 @@ def test_remote_files_are_parsed_with_the_local_readers(corpus):
     assert out["origin"][:3] == ["s3://b/city.txt", "s3://b/feed.jsonl:1", "s3://b/feed.jsonl:2"]
     assert out["skip"][:3] == [True, False, False]
     assert out["error"][3] and "broken.txt" in out["error"][3] and out["path"] == [None] * 4
+
+
+def test_rows_per_call_spreads_the_calls_over_the_actors():
+    from factcheck.services.ray_engine import CALL_ROWS, rows_per_call
+
+    assert rows_per_call(1000, 1, None) == 500  # two calls for the one local actor
+    assert rows_per_call(1000, 50, None) == 10  # two per actor on a cluster
+    assert rows_per_call(10**6, 4, None) == CALL_ROWS  # bounded
+    assert rows_per_call(3, 8, None) == 1
+    assert rows_per_call(1000, 1, 7) == 7  # docs_per_batch given: as asked
+
+
+def test_extract_actor_groups_documents_and_remembers_vectors(corpus, settings, tmp_path):
+    """Without ``docs_per_batch`` an actor puts a call's documents through the model together
+    (groups of about EMBED_GROUP sentences, like the local engine), and a sentence met again in
+    a later call is neither scored nor embedded a second time."""
+    from factcheck.services.ray_engine import ExtractActor, _doc_table, _path_row
+    from factcheck.workspace import Workspace
+
+    actor = ExtractActor(Workspace, {**settings.model_dump(mode="json"), "encoder": "torch"},
+                         threshold=0.0, threads=None)
+    first = list(actor(_doc_table([_path_row(str(corpus / n))
+                                   for n in ("npr.txt", "city.txt", "feed.jsonl", "broken.txt")])))
+    assert len(first) == 1 and first[0].num_rows == 5  # one group: 4 documents and the bad file
+    encoded = actor.ws.embedder.encoded
+    again = tmp_path / "again.txt"
+    again.write_text((corpus / "city.txt").read_text() + "\n\nCrews will start work in March.")
+    (table,) = actor(_doc_table([_path_row(str(again))]))
+    (row,) = table.to_pylist()
+    assert len(row["claims"]) == 3 and row["error"] is None
+    assert actor.ws.embedder.encoded == encoded + 1  # only the new sentence ran through the model
