@@ -10,7 +10,10 @@ sample article's sentences), on fresh databases:
 3. the Ray engine (``extract_with_ray``) on a local Ray started by this script (start-up timed on
    its own), writing to the database; its overhead over the local engine (target <= 15%), with
    and without the Ray start-up;
-4. the Ray engine with ``out=`` (Parquet shards, no database), then ``load_parquet`` of the shards
+4. with ``--cli N``: N pairs of whole commands, alternating, each a fresh process on a fresh
+   database — ``factcheck extract DIR`` and ``factcheck extract DIR --engine ray`` — the times a
+   user waits, imports, model load and (for Ray) starting and stopping a local Ray included;
+5. the Ray engine with ``out=`` (Parquet shards, no database), then ``load_parquet`` of the shards
    into a fresh SQLite database and, with ``--pg`` (or FACTCHECK_TEST_PG), a fresh PostgreSQL
    database: rows/s (articles + sentences + claims).
 
@@ -86,6 +89,26 @@ def drop_pg(admin_url: str, name: str) -> None:
     eng.dispose()
 
 
+def cli_pairs(pairs: int, files: str, root: Path) -> dict:
+    """``factcheck extract DIR`` against ``... --engine ray``, whole processes, alternating."""
+    import subprocess
+
+    exe = str(Path(sys.executable).with_name("factcheck"))
+    runs: dict[str, list[float]] = {"local": [], "ray": []}
+    for k in range(pairs):
+        for name in ("local", "ray"):
+            env = {**os.environ, "FACTCHECK_DB": str(root / f"cli-{name}{k}.db"),
+                   "FACTCHECK_INDEX_DIR": str(root / f"cli-idx-{name}{k}")}
+            cmd = [exe, "extract", files] + (["--engine", "ray"] if name == "ray" else [])
+            t = time.perf_counter()
+            subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            runs[name].append(round(time.perf_counter() - t, 2))
+            print(f"cli {name}: {runs[name][-1]:.1f} s", flush=True)
+    return {"runs_s": runs,
+            "overhead_per_pair": [round(r / lo - 1, 3) for r, lo in zip(runs["ray"], runs["local"])],
+            "overhead_best_of_each": round(min(runs["ray"]) / min(runs["local"]) - 1, 3)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sentences", type=int, default=20_000)
@@ -93,6 +116,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.json")
     parser.add_argument("--interleave", type=int, default=0,
                         help="more Ray/local pairs after the first, alternating (the machine's speed drifts)")
+    parser.add_argument("--cli", type=int, default=0,
+                        help="also N pairs of whole `factcheck extract` commands, local and Ray, alternating")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.path.insert(0, str(REPO))
@@ -165,6 +190,9 @@ def main() -> int:
                     "overhead_best_of_each": round(min(runs["ray"]) / min(runs["local"]) - 1, 3),
                     "overhead_per_pair": [round(r / lo - 1, 3) for r, lo in zip(runs["ray"], runs["local"])],
                 }
+
+            if args.cli:
+                result["cli"] = cli_pairs(args.cli, files, root)
 
             shards = root / "shards"
             t = time.perf_counter()
