@@ -2,7 +2,8 @@
 
     python bench/scale.py [--sentences 20000] [--pg postgresql+psycopg://postgres@127.0.0.1:54329/postgres]
 
-In one run, on the same corpus (ClaimBuster sentences from ../shared/data, 20 per file, else the
+In one run, on the same corpus (20,000 distinct real sentences from ../shared/data, 20 per file:
+ClaimBuster's, then CheckThat! 2020 transcript lines (bench/ingest.py: load_sentences); else the
 sample article's sentences), on fresh databases:
 
 1. raw ``SentenceTransformer.encode`` of every sentence (batch 16): the model's own cost;

@@ -179,3 +179,24 @@ def test_extract_actor_groups_documents_and_remembers_vectors(corpus, settings, 
     (row,) = table.to_pylist()
     assert len(row["claims"]) == 3 and row["error"] is None
     assert actor.ws.embedder.encoded == encoded + 1  # only the new sentence ran through the model
+
+
+def test_extract_actor_cache_is_bounded(corpus, settings, monkeypatch):
+    """Past ``CACHE_TEXTS`` new texts the actor starts its embedding cache afresh: memory stays
+    bounded through a long run, and results stay the same."""
+    import factcheck.services.ray_engine as ray_engine
+    from factcheck.services.ray_engine import ExtractActor, _doc_table, _path_row
+    from factcheck.workspace import Workspace
+
+    monkeypatch.setattr(ray_engine, "CACHE_TEXTS", 1)
+    actor = ExtractActor(Workspace, {**settings.model_dump(mode="json"), "encoder": "torch"},
+                         threshold=0.0, threads=None)
+    rows = [_path_row(str(corpus / "city.txt"))]
+    (first,) = actor(_doc_table(rows))
+    store = actor.ws.store
+    encoded = actor.ws.embedder.encoded
+    actor.ws._scores.clear()  # as if the sentences came back in another document
+    (second,) = actor(_doc_table(rows))
+    assert actor.ws.store is not store and actor.ws.embedder.store is actor.ws.store
+    assert actor.ws.embedder.encoded > encoded  # the emptied cache could not answer
+    assert second.to_pylist()[0]["claims"] == first.to_pylist()[0]["claims"]
