@@ -365,7 +365,9 @@ def _why_not(sides: _Sides, c: KeyValue, p: KeyValue, bounds: bool) -> str | Non
         return "increment"  # "one more cut" / "two additional cuts": not totals
     if not bounds and (_hedged(sides.claim_text, sides.c_at(c)[0])
                        or _hedged(sides.passage_text, sides.p_at(p)[0])):
-        return "bound or approximation"  # "at least 52" is not contradicted by "51"
+        bounds = _opposite_bounds(sides, c, p)  # "more than 50" / "under 40"
+        if not bounds:
+            return "bound or approximation"  # "at least 52" is not contradicted by "51"
     if _SNAPSHOT_RE.search(c_sent):
         return "superseded count"  # "Earlier on Saturday the count stood at nine"
     if (not bounds and c.kind == ValueKind.percent
@@ -424,9 +426,13 @@ def compare_values(
     pvals = list(passage_values)
     equal_p: set[int] = set()
     matched_c: set[int] = set()
+    opposite: set[tuple[int, int]] = set()  # equal numbers, bounds the other way
     for ci, c in enumerate(cvals):
         for pi, p in enumerate(pvals):
-            if values_equal(c, p) and not _opposite_bounds(sides, c, p):
+            if values_equal(c, p):
+                if _opposite_bounds(sides, c, p):
+                    opposite.add((ci, pi))
+                    continue
                 if ci not in matched_c:
                     matches.append(ValueMatch(claim=c, passage=p))
                 matched_c.add(ci)
@@ -437,7 +443,7 @@ def compare_values(
         for pi, p in enumerate(pvals):
             if pi in equal_p:
                 continue
-            bounds = _opposite_bounds(sides, c, p)
+            bounds = (ci, pi) in opposite
             if not bounds and not values_conflict(c, p):
                 continue
             reason = _why_not(sides, c, p, bounds)
