@@ -4,7 +4,8 @@ A number conflict is only a contradiction at the same point in time: the AfD's 9
 do not contradict its 152 of 2025, and a death toll of Sunday is not wrong on Monday. This module
 places a document (an article or a source) in time from what it carries, most reliable first:
 
-1. its ``published`` metadata (set on fetch from the page's HTML, or given in a manifest);
+1. its ``published`` metadata (set on fetch from the page's HTML, or given in a manifest; a
+   day, or only a year: "September 2025");
 2. a full date in its URL path (``/2025/07/06/``, ``/2025-09-30/``);
 3. a dateline: the first full date (day, month and year) near the start of its text
    ("September 17, 2025 – The FOMC ...", "Madrid, October 30, 2024: ...");
@@ -149,6 +150,8 @@ def document_time(
     day = parse_day(published)
     if day is not None:
         return TimeRef(day=day)
+    if isinstance(published, str) and sentence_years(published):
+        return TimeRef(years=sentence_years(published))  # "2025", "September 2025"
     from_url = _url_time(url)
     if from_url.day is not None:
         return from_url

@@ -16,6 +16,7 @@ def test_document_time_prefers_metadata_then_url_then_dateline_then_years():
     t = document_time(None, "https://www.dw.com/en/german-election-2021-results/a-59313269", None, "No date.")
     assert t == TimeRef(years=frozenset({2021}))
     assert document_time(None, None, "Election 2017: the results", None).years == {2017}
+    assert document_time("September 2025", "https://x.org/2024/01/02/a").years == {2025}
     # ids and page numbers are not years; an undated page is not placed
     listing = "https://politicstoday.org/page/17/?s=Germany&p=2019x"
     assert not document_time(None, listing, "", "450 results").known
