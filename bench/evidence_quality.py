@@ -526,7 +526,9 @@ def flag_quality(root: Path, ws, dates: bool = True) -> dict:
     is placed by its article (URL, dateline, title), a page by its URL, dateline and title (the
     set stores no published dates). ``dates=False`` compares sentence years only (as before
     dates were threaded through). ``missed_refutes`` (all passages): why each unflagged
-    ``refutes`` link raised no flag — the rules that kept its value pairs apart.
+    ``refutes`` link raised no flag — the rules that kept its value pairs apart (pairs more than
+    2x apart left out); "no value pair to compare" when no value of the claim has one of the
+    same kind and unit within 2x on the page.
     """
     import sqlalchemy as sa
 
@@ -601,7 +603,7 @@ def flag_quality(root: Path, ws, dates: bool = True) -> dict:
         }
         if mode == "all_passages":
             out[mode]["missed_refutes"] = {
-                f"{k[0]} vs {k[1]}": "; ".join(sorted(why.get(k, ()))) or "no value pair of one kind and unit"
+                f"{k[0]} vs {k[1]}": "; ".join(sorted(why.get(k, ()))) or "no value pair to compare"
                 for k in sorted(refutes - flags)
             }
     out["dates"] = "article and page dates (URL, dateline, title)" if dates else "sentence years only"
