@@ -511,7 +511,7 @@ def held_out(pools: list[Pool]) -> dict:
 
 
 # -- number-conflict flags ---------------------------------------------------
-def flag_quality(root: Path, ws) -> dict:
+def flag_quality(root: Path, ws, dates: bool = True) -> dict:
     """Precision / recall of number-conflict flags on news_dev, per (claim, page).
 
     Two settings: ``suggested`` — the flags `factcheck check` raises against the top 5
@@ -521,6 +521,14 @@ def flag_quality(root: Path, ws) -> dict:
     unlinked page is wrong). A flag is right (strict) when the gold link is ``refutes``;
     ``lenient`` also accepts ``related`` (the same quantity at another time, rounded, ...).
     Recall: the share of ``refutes`` links flagged.
+
+    Dates as `factcheck check` uses them (:func:`factcheck.text.dates.document_time`): a claim
+    is placed by its article (URL, dateline, title), a page by its URL, dateline and title (the
+    set stores no published dates). ``dates=False`` compares sentence years only (as before
+    dates were threaded through). ``missed_refutes`` (all passages): why each unflagged
+    ``refutes`` link raised no flag — the rules that kept its value pairs apart (pairs more than
+    2x apart left out); "no value pair to compare" when no value of the claim has one of the
+    same kind and unit within 2x on the page.
     """
     import sqlalchemy as sa
 
@@ -531,6 +539,7 @@ def flag_quality(root: Path, ws) -> dict:
     from factcheck.text.values import extract_values
 
     claims = [json.loads(x) for x in (root / "claims.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    claim_time, page_time = _news_dev_times(root) if dates else ({}, {})
     stance = {}
     for x in (root / "links.jsonl").read_text(encoding="utf-8").splitlines():
         if x:
@@ -545,6 +554,7 @@ def flag_quality(root: Path, ws) -> dict:
     for mode in ("suggested", "all_passages"):
         flags: set[tuple[str, str]] = set()
         examples = []
+        why: dict[tuple[str, str], set[str]] = {}
         for c, sg in zip(claims, sugg):
             cv = extract_values(c["claim"])
             if mode == "suggested":
@@ -559,9 +569,16 @@ def flag_quality(root: Path, ws) -> dict:
             matched: dict[str, set[int]] = {}
             conflicted: dict[str, list] = {}
             for sid, start, text, pv in ev:
-                ms, cs = compare_values(c["claim"], 0, cv, text, start, pv)
+                rejected: list = []
+                ms, cs = compare_values(c["claim"], 0, cv, text, start, pv, rejected=rejected,
+                                        claim_time=claim_time.get(c["story"]),
+                                        passage_time=page_time.get(sid))
                 matched.setdefault(sid, set()).update(m.claim.start for m in ms)
                 conflicted.setdefault(sid, []).extend(cs)
+                if mode == "all_passages" and stance.get((c["id"], sid)) == "refutes":
+                    why.setdefault((c["id"], sid), set()).update(
+                        f"{r.claim.text!r}/{r.passage.text!r}: {r.reason}" for r in rejected
+                        if r.reason != "another magnitude")
             for sid, cs in conflicted.items():
                 # as `factcheck check`: a source that states the claimed value is not flagged for it
                 cs = [x for x in cs if x.claim.start not in matched[sid]]
@@ -584,7 +601,31 @@ def flag_quality(root: Path, ws) -> dict:
             "flags_on_unlinked_pages": other_story,
             "wrong_examples": examples,
         }
+        if mode == "all_passages":
+            out[mode]["missed_refutes"] = {
+                f"{k[0]} vs {k[1]}": "; ".join(sorted(why.get(k, ()))) or "no value pair to compare"
+                for k in sorted(refutes - flags)
+            }
+    out["dates"] = "article and page dates (URL, dateline, title)" if dates else "sentence years only"
     return out
+
+
+def _news_dev_times(root: Path) -> tuple[dict, dict]:
+    """When each news_dev story's article and each page is from, as `factcheck check` would place
+    them had they been added with their URLs: (by story, by page id)."""
+    from factcheck.text.dates import document_time
+
+    stories = {}
+    for x in (root / "stories.jsonl").read_text(encoding="utf-8").splitlines():
+        if x:
+            st = json.loads(x)
+            title, _, text = (root / st["article_file"]).read_text(encoding="utf-8").partition("\n")
+            stories[st["story"]] = document_time(None, st.get("article_url"), title, text)
+    pages = {}
+    for f in sorted((root / "pages").glob("p*.json")):
+        p = json.loads(f.read_text(encoding="utf-8"))
+        pages[p["id"]] = document_time(None, p.get("url"), p.get("title"), p["text"])
+    return stories, pages
 
 
 def score_set(ds: DevSet, ws, k: int = 5) -> dict:
@@ -645,6 +686,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--build-only", action="store_true", help="only build the cached workspaces")
     ap.add_argument("--flags-only", action="store_true", help="only the news_dev flag figures")
+    ap.add_argument("--flags-without-dates", action="store_true",
+                    help="flags comparing sentence years only (no article/page dates: the old rule)")
     ap.add_argument(
         "--fit",
         action="store_true",
@@ -672,7 +715,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.flags_only:
         for ds, ws in loaded:
             if ds.name == "news_dev":
-                fl = flag_quality(args.data / LOADERS["news_dev"][0], ws)
+                fl = flag_quality(args.data / LOADERS["news_dev"][0], ws,
+                                  dates=not args.flags_without_dates)
                 print(json.dumps(fl, indent=1))
         return 0
     t0 = time.perf_counter()
@@ -706,8 +750,11 @@ def main(argv: list[str] | None = None) -> int:
         name = ds.name
         results["sets"][name] = score_set(ds, ws)
         if name == "news_dev":
-            results["flags_news_dev"] = fl = flag_quality(args.data / LOADERS[name][0], ws)
+            results["flags_news_dev"] = fl = flag_quality(args.data / LOADERS[name][0], ws,
+                                                          dates=not args.flags_without_dates)
             for mode, m in fl.items():
+                if not isinstance(m, dict):
+                    continue
                 print(
                     f"flags {mode:13s} {m['flags']:3d} flags  precision {m['precision_strict']} strict, "
                     f"{m['precision_lenient']} lenient  recall(refutes) {m['recall_refutes']}  "

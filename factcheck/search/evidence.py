@@ -41,6 +41,7 @@ from factcheck.search.bm25 import BM25_B, BM25_K1, Bm25Index
 from factcheck.search.source_rank import SourceCandidate, ranker, source_features, top_sources
 from factcheck.search.state import query_threads, ws_cache
 from factcheck.text.compare import ValueMatch, compare_values, value_weight
+from factcheck.text.dates import DATELINE_CHARS, TimeRef, document_time
 from factcheck.text.values import extract_values
 
 if TYPE_CHECKING:
@@ -190,12 +191,15 @@ class SuggestQuery:
     values: list[KeyValue] | None = None
     offset: int = 0
     id: str | None = None
+    time: TimeRef | None = None  # when the claim is from (its article), for value conflicts
 
 
 def _query_for_claim(ws: Workspace, claim_id: int) -> SuggestQuery:
     claim: Claim = ws.store.get_claim(int(claim_id))
+    article = ws.store.get_article(claim.article_id)
     return SuggestQuery(text=claim.text, values=list(claim.key_values), offset=claim.start,
-                        id=str(claim.id))
+                        id=str(claim.id),
+                        time=document_time(article.published, article.url, article.title, article.text))
 
 
 def suggest(
@@ -350,10 +354,14 @@ def suggest_many(ws: Workspace, queries: Sequence[SuggestQuery | str], k: int = 
                 continue
             matches: list[ValueMatch] = []
             conflicts: list[ValueMatch] = []
+            meta = sources.get(c.source_id, {})
             if q.values:
                 pv = _passage_values(state, pid, p["text"], p["start"])
-                matches, conflicts = compare_values(q.text, q.offset, q.values, p["text"], p["start"], pv)
-            meta = sources.get(c.source_id, {})
+                # the page's date too: a passage about another time is no contradiction
+                when = document_time(meta.get("published"), meta.get("url"), meta.get("title"),
+                                     meta.get("head"))
+                matches, conflicts = compare_values(q.text, q.offset, q.values, p["text"], p["start"], pv,
+                                                    claim_time=q.time, passage_time=when)
             sugg.append(Suggestion(
                 passage_id=pid, source_id=c.source_id, source_url=meta.get("url"),
                 source_title=meta.get("title"), source_publisher=meta.get("publisher"),
@@ -396,12 +404,13 @@ def _source_meta(ws: Workspace, ids: list[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     with ws.store.engine.connect() as conn:
         for chunk in in_chunks(ids):
-            q = sa.select(s.c.id, s.c.url, s.c.title, s.c.publisher, s.c.published).where(
+            q = sa.select(s.c.id, s.c.url, s.c.title, s.c.publisher, s.c.published,
+                          sa.func.substr(s.c.text, 1, DATELINE_CHARS).label("head")).where(
                 s.c.id.in_(chunk)
             )
             for r in conn.execute(q):
                 out[r.id] = {"url": r.url, "title": r.title, "publisher": r.publisher,
-                             "published": r.published}
+                             "published": r.published, "head": r.head}
     return out
 
 

@@ -15,7 +15,11 @@ text of each evidence source, word by word, ignoring case and punctuation:
 **Number check.** Each key value of the claim is compared with the values in each evidence
 passage (:func:`factcheck.text.compare.compare_values`): ``match`` (same quantity after
 normalisation), ``mismatch`` (a different value for the same kind of quantity — e.g. claim
-$380 billion vs source $350 billion valuation), or ``absent``. A value's status is ``match``
+$380 billion vs source $350 billion valuation), or ``absent``. A mismatch also needs the same
+point in time: the claim is placed by the years in its sentence, else by its article's date, a
+passage by the years in its sentence, else by its source's date (published, URL, dateline,
+title; :mod:`factcheck.text.dates`); a suggested source that nothing dates raises no mismatch
+against a claim that is dated. A value's status is ``match``
 if any passage matches, else ``mismatch`` if any conflicts, else ``absent``; every finding is
 listed with spans, and every mismatch and altered quote is also a one-line ``flag`` (except a
 mismatch from a source that also states the claimed value, or from a weak suggestion: see
@@ -41,6 +45,7 @@ from factcheck.errors import InputError
 from factcheck.models import Claim, ClaimType, KeyValue
 from factcheck.search.evidence import Suggestion, suggest
 from factcheck.text.compare import compare_values
+from factcheck.text.dates import DATELINE_CHARS, TimeRef, document_time
 from factcheck.text.sentences import paragraph_span
 from factcheck.text.speakers import quote_regions
 from factcheck.text.values import extract_values
@@ -71,6 +76,10 @@ class EvidenceRef(BaseModel):
     linked: bool = Field(description="linked by a reviewer (else a suggestion)")
     stance: str | None = None
     score: float | None = Field(default=None, description="the suggestion's source score")
+    source_date: str | None = Field(
+        default=None, description="when the source is from, as the number check placed it: a day "
+        "(2025-02-27) or year(s) (2025), from its published date, URL, dateline or title; None "
+        "when nothing dates it")
 
 
 class DiffOp(BaseModel):
@@ -262,6 +271,16 @@ def _evidence(
     ]
 
 
+def source_times(ws: Workspace, ids: list[str]) -> dict[str, TimeRef]:
+    """When each source is from (:func:`factcheck.text.dates.document_time`: its published date,
+    else a date in its URL, a dateline at the top of its text, a year in its URL or title)."""
+    s = sources
+    q = sa.select(s.c.id, s.c.published, s.c.url, s.c.title,
+                  sa.func.substr(s.c.text, 1, DATELINE_CHARS)).where(s.c.id.in_(ids))
+    with ws.store.engine.connect() as conn:
+        return {r[0]: document_time(r[1], r[2], r[3], r[4]) for r in conn.execute(q)}
+
+
 def _source_texts(ws: Workspace, ids: list[str]) -> dict[str, str]:
     with ws.store.engine.connect() as conn:
         q = sa.select(sources.c.id, sources.c.text).where(sources.c.id.in_(ids))
@@ -360,17 +379,44 @@ def _checkable(kv: KeyValue) -> bool:
                                                                        or kv.normalized)
 
 
+def _passage_time(ev: EvidenceRef, times: dict[str, TimeRef] | None) -> TimeRef | None:
+    """The time to compare the claim's with for this evidence (None: do not compare documents).
+
+    A page nothing dates raises no conflict with a dated claim when it is only a suggestion (it
+    may be about another election or another year); a reviewer's link says the page is about
+    the claim, so an undated linked page is compared by the years in its sentences only.
+    """
+    if times is None:
+        return None
+    t = times.get(ev.source_id)
+    if t is None or (ev.linked and not t.known):
+        return None
+    return t
+
+
 def check_numbers(
-    text: str, offset: int, values: list[KeyValue], evidence: list[EvidenceRef]
+    text: str,
+    offset: int,
+    values: list[KeyValue],
+    evidence: list[EvidenceRef],
+    claim_time: TimeRef | None = None,
+    times: dict[str, TimeRef] | None = None,
 ) -> list[NumberCheck]:
-    """Number check of claim values (offsets in the ``offset`` frame) against evidence passages."""
+    """Number check of claim values (offsets in the ``offset`` frame) against evidence passages.
+
+    ``claim_time``: when the claim's article is from; ``times``: when each evidence source is
+    from (:func:`source_times`). With them, a passage about another time (or a suggested page
+    that nothing dates, against a claim that is dated) raises no mismatch; see
+    :func:`factcheck.text.compare.compare_values`.
+    """
     checks = [NumberCheck(claim_value=v, status="absent") for v in values if _checkable(v)]
     if not checks:
         return []
     for ev in evidence:
         pvals = extract_values(ev.text, ev.start)
         matches, conflicts = compare_values(text, offset, [c.claim_value for c in checks],
-                                            ev.text, ev.start, pvals)
+                                            ev.text, ev.start, pvals, claim_time=claim_time,
+                                            passage_time=_passage_time(ev, times))
         for status, pairs in (("match", matches), ("mismatch", conflicts)):
             for pair in pairs:
                 for c in checks:
@@ -414,6 +460,15 @@ def _flags(quotes: list[QuoteCheck], numbers: list[NumberCheck],
     return flags
 
 
+def _dated(ws: Workspace, evidence: list[EvidenceRef]) -> dict[str, TimeRef]:
+    """:func:`source_times` of the evidence sources, also noted on each evidence item."""
+    times = source_times(ws, sorted({e.source_id for e in evidence})) if evidence else {}
+    for e in evidence:
+        t = times.get(e.source_id)
+        e.source_date = t.iso() if t is not None else None
+    return times
+
+
 def check_claim(
     ws: Workspace, claim_id: int, suggested: Sequence[Suggestion] | None = None
 ) -> CheckReport:
@@ -430,7 +485,9 @@ def check_claim(
     qc = check_quotes(ws, quotes, evidence) if evidence else [
         QuoteCheck(quote=q, start=a, end=b, status="not_found") for q, a, b in quotes
     ]
-    nc = check_numbers(claim.text, claim.start, list(claim.key_values), evidence)
+    claim_time = document_time(article.published, article.url, article.title, article.text)
+    times = _dated(ws, evidence)
+    nc = check_numbers(claim.text, claim.start, list(claim.key_values), evidence, claim_time, times)
     return CheckReport(claim_id=claim.id, text=claim.text, evidence_from=evidence_from,
                        evidence=evidence, quotes=qc, numbers=nc, flags=_flags(qc, nc, evidence))
 
@@ -451,6 +508,6 @@ def check_text(ws: Workspace, text: str) -> CheckReport:
     qc = check_quotes(ws, quotes, evidence) if evidence else [
         QuoteCheck(quote=q, start=a, end=b, status="not_found") for q, a, b in quotes
     ]
-    nc = check_numbers(text, 0, extract_values(text), evidence)
+    nc = check_numbers(text, 0, extract_values(text), evidence, None, _dated(ws, evidence))
     return CheckReport(text=text, evidence_from="suggested" if evidence else "none",
                        evidence=evidence, quotes=qc, numbers=nc, flags=_flags(qc, nc, evidence))

@@ -11,13 +11,18 @@ that is not there (on real news pages most same-unit numbers are about something
   "Burnet County") and the passage sentence that holds the value names one of them too (a
   claim that names nothing raises no conflict);
 * the same time: when the claim and the passage sentence both give years, one of them agrees
-  (a passage about the 2021 election does not contradict a claim about 2025);
+  (a passage about the 2021 election does not contradict a claim about 2025); a sentence
+  without a year is placed by its document's date when the caller gives it (the claim's
+  article, the passage's source: :mod:`factcheck.text.dates`), and then a passage from a page
+  dated more than ``MAX_TIME_GAP_DAYS`` from the claim's article, or from an undated page, raises
+  no conflict with a claim that can be placed in time;
 * the subject of the value: the nearest name before it in its sentence (else after it) is the
   same on both sides ("CDU/CSU 208 seats" is not about the AfD's 151);
 * not an increment: "one more cut" vs "two additional cuts" count from different baselines;
 * not a bound: a hedged value ("at least 52", "nearly 82.5%", "beyond £450 million", "over the
-  £400m mark") is not contradicted by another; percentages differing by less than
-  ``MIN_PERCENT_POINTS`` points are not flagged;
+  £400m mark") is not contradicted by another — except by a bound the other way that leaves no
+  number between the two ("beyond £450 million" / "just shy of £450 million"); percentages
+  differing by less than ``MIN_PERCENT_POINTS`` points are not flagged;
 * not a superseded figure: a value the claim gives as an earlier count ("Earlier on Saturday the
   count stood at nine", "up from 43") is not contradicted by a later one;
 * the same kind of quantity: when both values have a measure word next to them (the nearest of
@@ -33,11 +38,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel
 
 from factcheck.models import KeyValue, ValueKind
+from factcheck.text.dates import TimeRef, same_time, sentence_years
 from factcheck.text.tokens import FUNCTION_WORDS, NUMBER_WORDS, WORD_SPAN_RE, stem
 from factcheck.text.values import values_conflict, values_equal
 
@@ -55,6 +62,12 @@ _BOUNDS = ("beyond", "above", "below", "past", "surpass", "surpasses", "surpasse
 # a figure the sentence itself gives as superseded ("Earlier on Saturday the count stood at ...")
 _SNAPSHOT_RE = re.compile(r"\b(?:earlier|initially|at first|previously|originally|at one point)\b", re.I)
 _SUPERSEDED = ("up from", "down from", "revised from", "compared with", "compared to")
+# which way a bound points: "beyond £450m" is a lower bound, "just shy of £450m" an upper one
+_LOWER = frozenset(("at least", "more than", "over", "upwards of", "in excess of",
+                    *(b for b in _BOUNDS if b != "below")))
+_UPPER = frozenset(("fewer than", "less than", "under", "at most", "up to", "just shy of", "nearly",
+                    "almost", "below"))
+_INCLUSIVE = frozenset(("at least", "at most", "up to"))  # the bound itself is allowed
 MEASURE_WINDOW = 4
 # kinds of quantity named next to a money or percent value (word stems, see text.tokens.stem)
 MEASURES = {
@@ -66,7 +79,6 @@ MEASURES = {
     "debt": ("debt", "loan", "borrow", "borrowing"),
 }
 _MEASURE_OF = {w: kind for kind, words in MEASURES.items() for w in words}
-_YEAR_RE = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,]*\d)")
 _NAME_RE = re.compile(r"(?<![\w@#])(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,})\b")
 _INCREMENT_RE = re.compile(r"\b(?:more|additional|further|another|extra)\b", re.I)
 _SENT_END = re.compile(r"[.!?]\s|\n")
@@ -157,15 +169,6 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[a:b]
 
 
-def _hedged(text: str, start: int) -> bool:
-    """The value at ``start`` is given as a bound or an approximation ("at least 52", "beyond
-    £450 million", "over the £400m mark") or as a superseded figure ("up from 43")."""
-    before = re.sub(r"\s+", " ", text[max(0, start - 24) : start].lower()).rstrip(" $£€~")
-    bare = re.sub(r"(?:\s+(?:the|a|an))+$", "", before)
-    return any(b.endswith(h) and (len(b) == len(h) or not b[-len(h) - 1].isalnum())
-               for b in {before, bare} for h in (*_HEDGES, *_BOUNDS, *_SUPERSEDED))
-
-
 def _measure(text: str, start: int, end: int) -> str | None:
     """The kind of quantity (:data:`MEASURES`) named nearest to the value at [start, end) in its
     sentence, within ``MEASURE_WINDOW`` words either side; None when none is named."""
@@ -204,10 +207,6 @@ def _subject(text: str, start: int, end: int) -> str | None:
         elif m.start() >= end and after is None:
             after = min(one)
     return before or after
-
-
-def _years(text: str) -> set[str]:
-    return set(_YEAR_RE.findall(text))
 
 
 def _day(v: float) -> date | None:
@@ -263,6 +262,132 @@ def value_weight(kv: KeyValue) -> float:
     return _VALUE_WEIGHT.get(kv.kind, 0.0)
 
 
+class RejectedConflict(ValueMatch):
+    """A claim value and a passage value of the same kind and unit that differ, but were not
+    taken as a conflict; ``reason`` says which rule kept them apart (for error analysis)."""
+
+    reason: str
+
+
+@dataclass
+class _Sides:
+    """The two texts being compared, with what is worked out once per call."""
+
+    claim_text: str
+    claim_offset: int
+    passage_text: str
+    passage_offset: int
+    claim_time: TimeRef | None
+    passage_time: TimeRef | None
+    _claim_names: set[str] | None = None
+
+    def claim_names(self) -> set[str]:
+        if self._claim_names is None:
+            self._claim_names = names(self.claim_text)
+        return self._claim_names
+
+    def c_at(self, c: KeyValue) -> tuple[int, int]:
+        return c.start - self.claim_offset, c.end - self.claim_offset
+
+    def p_at(self, p: KeyValue) -> tuple[int, int]:
+        return p.start - self.passage_offset, p.end - self.passage_offset
+
+
+def _bound(text: str, start: int) -> str | None:
+    """The hedge, bound or "superseded" phrase right before the value at ``start`` ("at least",
+    "beyond", "up from", ...); None for a plain figure."""
+    before = re.sub(r"\s+", " ", text[max(0, start - 24) : start].lower()).rstrip(" $£€~")
+    bare = re.sub(r"(?:\s+(?:the|a|an))+$", "", before)
+    found = [h for b in (before, bare) for h in (*_HEDGES, *_BOUNDS, *_SUPERSEDED)
+             if b.endswith(h) and (len(b) == len(h) or not b[-len(h) - 1].isalnum())]
+    return max(found, key=len) if found else None
+
+
+def _hedged(text: str, start: int) -> bool:
+    """The value at ``start`` is given as a bound or an approximation ("at least 52", "beyond
+    £450 million", "over the £400m mark") or as a superseded figure ("up from 43")."""
+    return _bound(text, start) is not None
+
+
+def _opposite_bounds(sides: _Sides, c: KeyValue, p: KeyValue) -> bool:
+    """One value is a lower bound and the other an upper bound that leave no number between
+    them: "beyond £450 million" / "just shy of £450 million", "more than 50" / "under 40".
+    Two such statements cannot both be true of one quantity, whatever the exact figure."""
+    if c.kind != p.kind or c.unit != p.unit or c.value is None or p.value is None:
+        return False
+    cb = _bound(sides.claim_text, sides.c_at(c)[0])
+    pb = _bound(sides.passage_text, sides.p_at(p)[0])
+    for lo, lo_b, hi, hi_b in ((c, cb, p, pb), (p, pb, c, cb)):
+        if lo_b in _LOWER and hi_b in _UPPER:
+            if values_equal(lo, hi):  # "at least 450" and "at most 450" both hold at 450
+                return lo_b not in _INCLUSIVE or hi_b not in _INCLUSIVE
+            return float(lo.value) > float(hi.value)  # type: ignore[arg-type]
+    return False
+
+
+def _time_reason(c_sent: str, p_sent: str, sides: _Sides) -> str | None:
+    """Why the two sentences are not about the same point in time; None when they may be.
+
+    Years stated in the sentences come first ("in 2025" / "in 2021"); a sentence without one
+    is placed by its document (the claim's article, the passage's source: see
+    :func:`factcheck.text.dates.document_time`). When the claim can be placed and the caller
+    gave the source's time, a passage that cannot be placed at all raises no conflict: an
+    undated page ("the SPD's 153 seats") may well be about another election.
+    """
+    cy, py = sentence_years(c_sent), sentence_years(p_sent)
+    if cy and py:
+        return None if cy & py else "another year"
+    c_ref = TimeRef(years=cy) if cy else sides.claim_time
+    if c_ref is None or not c_ref.known or sides.passage_time is None:
+        return None
+    same = same_time(c_ref, TimeRef(years=py) if py else sides.passage_time)
+    if same is None:
+        return "undated passage"
+    return None if same else "another time"
+
+
+def _why_not(sides: _Sides, c: KeyValue, p: KeyValue, bounds: bool) -> str | None:
+    """The rule that keeps claim value ``c`` and passage value ``p`` (same kind and unit,
+    different numbers, or opposite ``bounds``) from being a conflict; None for a conflict."""
+    if not _close(c, p):
+        return "another magnitude"
+    if not sides.claim_names():
+        return "claim names nothing"  # nothing says the two numbers are about one thing
+    c_sent = _sentence(sides.claim_text, *sides.c_at(c))
+    p_sent = _sentence(sides.passage_text, *sides.p_at(p))
+    if not sides.claim_names() & names(p_sent, sides.claim_names()):
+        return "another subject"  # the passage sentence is about someone or something else
+    c_subj = _subject(sides.claim_text, *sides.c_at(c))
+    p_subj = _subject(sides.passage_text, *sides.p_at(p))
+    if c_subj and p_subj and not _related(c_subj, p_subj):
+        return "said of another name"  # "CDU 208 seats, AfD 152"
+    if _INCREMENT_RE.search(c.text) or _INCREMENT_RE.search(p.text):
+        return "increment"  # "one more cut" / "two additional cuts": not totals
+    if not bounds and (_hedged(sides.claim_text, sides.c_at(c)[0])
+                       or _hedged(sides.passage_text, sides.p_at(p)[0])):
+        bounds = _opposite_bounds(sides, c, p)  # "more than 50" / "under 40"
+        if not bounds:
+            return "bound or approximation"  # "at least 52" is not contradicted by "51"
+    if _SNAPSHOT_RE.search(c_sent):
+        return "superseded count"  # "Earlier on Saturday the count stood at nine"
+    if (not bounds and c.kind == ValueKind.percent
+            and abs((c.value or 0) - (p.value or 0)) < MIN_PERCENT_POINTS):
+        return "rounding"  # 16.4% vs 16.5%: a rounding or a later count
+    reason = _time_reason(c_sent, p_sent, sides)
+    if reason:
+        return reason
+    if c.kind != ValueKind.count:
+        c_ctx = _context(sides.claim_text, *sides.c_at(c))
+        p_ctx = _context(sides.passage_text, *sides.p_at(p))
+        if not _same_subject(c_ctx, p_ctx):
+            return "another measure"  # no content word in common near the two values
+        c_kind = _measure(sides.claim_text, *sides.c_at(c))
+        p_kind = _measure(sides.passage_text, *sides.p_at(p))
+        if c_kind and p_kind and c_kind != p_kind:
+            return "another kind of quantity"  # a valuation is not a funding round
+    return None
+
+
 def compare_values(
     claim_text: str,
     claim_offset: int,
@@ -270,6 +395,10 @@ def compare_values(
     passage_text: str,
     passage_offset: int,
     passage_values: Sequence[KeyValue],
+    *,
+    claim_time: TimeRef | None = None,
+    passage_time: TimeRef | None = None,
+    rejected: list[RejectedConflict] | None = None,
 ) -> tuple[list[ValueMatch], list[ValueMatch]]:
     """(matches, conflicts) between the values of a claim and of a passage.
 
@@ -278,18 +407,32 @@ def compare_values(
     value is matched and never in conflict; a conflict needs the same kind and unit, a different
     number (:func:`factcheck.text.values.values_conflict`) and — except for counts, whose counted noun
     already names the quantity — a shared content word near both values. Relative dates ("this
-    year") are never compared.
+    year") are never compared. Opposite bounds that leave no number between them ("beyond £450
+    million" / "just shy of £450 million") conflict even with equal numbers.
+
+    ``claim_time``: when the claim's article is from (:func:`factcheck.text.dates.document_time`);
+    ``passage_time``: when the passage's source is from — an empty TimeRef when the source was
+    looked at and carries no date. A claim sentence without a year is placed by ``claim_time``, a
+    passage sentence without one by ``passage_time``; two that cannot be the same time (days more
+    than ``MAX_TIME_GAP_DAYS`` apart, or no common year) do not conflict, and when the claim is
+    placed but the passage cannot be, neither do they. Left out (None, the default), only years
+    stated in both sentences are compared. ``rejected``: when given, each pair of the same kind
+    and unit that differs but is not a conflict is appended with the rule that kept it out.
     """
+    sides = _Sides(claim_text, claim_offset, passage_text, passage_offset, claim_time, passage_time)
     matches: list[ValueMatch] = []
     conflicts: list[ValueMatch] = []
-    claim_names: set[str] | None = None
     cvals = [c for c in claim_values if _numeric(c) or (c.normalized and c.unit != "relative")]
     pvals = list(passage_values)
     equal_p: set[int] = set()
     matched_c: set[int] = set()
+    opposite: set[tuple[int, int]] = set()  # equal numbers, bounds the other way
     for ci, c in enumerate(cvals):
         for pi, p in enumerate(pvals):
             if values_equal(c, p):
+                if _opposite_bounds(sides, c, p):
+                    opposite.add((ci, pi))
+                    continue
                 if ci not in matched_c:
                     matches.append(ValueMatch(claim=c, passage=p))
                 matched_c.add(ci)
@@ -297,44 +440,18 @@ def compare_values(
     for ci, c in enumerate(cvals):
         if ci in matched_c or not _numeric(c):
             continue
-        c_ctx: list[str] | None = None
         for pi, p in enumerate(pvals):
-            if pi in equal_p or not values_conflict(c, p) or not _close(c, p):
+            if pi in equal_p:
                 continue
-            if claim_names is None:
-                claim_names = names(claim_text)
-            if not claim_names:
-                continue  # no named subject: nothing says the two numbers are about one thing
-            c_sent = _sentence(claim_text, c.start - claim_offset, c.end - claim_offset)
-            p_sent = _sentence(passage_text, p.start - passage_offset, p.end - passage_offset)
-            if not claim_names & names(p_sent, claim_names):
-                continue  # the passage sentence is about someone or something else
-            c_subj = _subject(claim_text, c.start - claim_offset, c.end - claim_offset)
-            p_subj = _subject(passage_text, p.start - passage_offset, p.end - passage_offset)
-            if c_subj and p_subj and not _related(c_subj, p_subj):
-                continue  # the passage value is said of another name ("CDU 208 seats, AfD 152")
-            if _INCREMENT_RE.search(c.text) or _INCREMENT_RE.search(p.text):
-                continue  # "one more cut" / "two additional cuts": increments, not totals
-            if _hedged(claim_text, c.start - claim_offset) or _hedged(passage_text, p.start - passage_offset):
-                continue  # "at least 52" is not contradicted by "51"
-            if _SNAPSHOT_RE.search(c_sent):
-                continue  # "Earlier on Saturday the count stood at nine": a later count differs
-            if c.kind == ValueKind.percent and abs((c.value or 0) - (p.value or 0)) < MIN_PERCENT_POINTS:
-                continue  # 16.4% vs 16.5%: a rounding or a later count, not a contradiction
-            cy, py = _years(c_sent), _years(p_sent)
-            if cy and py and not cy & py:
-                continue  # another point in time
-            if c.kind != ValueKind.count:
-                if c_ctx is None:
-                    c_ctx = _context(claim_text, c.start - claim_offset, c.end - claim_offset)
-                p_ctx = _context(passage_text, p.start - passage_offset, p.end - passage_offset)
-                if not _same_subject(c_ctx, p_ctx):
-                    continue
-                c_kind = _measure(claim_text, c.start - claim_offset, c.end - claim_offset)
-                p_kind = _measure(passage_text, p.start - passage_offset, p.end - passage_offset)
-                if c_kind and p_kind and c_kind != p_kind:
-                    continue  # a valuation is not a funding round
-            conflicts.append(ValueMatch(claim=c, passage=p))
+            bounds = (ci, pi) in opposite
+            if not bounds and not values_conflict(c, p):
+                continue
+            reason = _why_not(sides, c, p, bounds)
+            if reason is None:
+                conflicts.append(ValueMatch(claim=c, passage=p))
+            elif rejected is not None:
+                rejected.append(RejectedConflict(claim=c, passage=p, reason=reason))
+                log.debug("no conflict %r / %r: %s", c.text, p.text, reason)
     return matches, conflicts
 
 

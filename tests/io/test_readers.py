@@ -89,6 +89,11 @@ def test_html_main_text():
     [doc] = list(read_bytes(html.encode(), "page.html"))
     assert "$380 billion" in doc.text and "<p>" not in doc.text
     assert doc.title == "Ban story"
+    assert doc.published is None  # no date in the page: none guessed
+    dated = html.replace("</title>", '</title><meta property="article:published_time" '
+                         'content="2026-02-27T10:00:00Z">')
+    [doc] = list(read_bytes(dated.encode(), "page.html"))
+    assert doc.published == "2026-02-27"  # places the page in time for the number check
 
 
 def test_folder_recursion_and_missing_path(tmp_path):

@@ -41,6 +41,22 @@ def test_suggest_contract_fields_and_offsets(fake_ws):
     assert flagged and flagged[0].source_id == "demo-funding-brief"
 
 
+def test_possible_contradiction_needs_the_same_time(fake_ws):
+    text = "Berlin, February 24, 2025. The AfD will receive 151 seats in the Bundestag."
+    (claim,) = store_claims(fake_ws, text, ["151 seats"], article_id="vote")
+    add_documents(fake_ws, [
+        Document(text="The AfD wins 94 seats in the Bundestag.", id="old", published="2017-09-25"),
+        Document(text="The AfD wins 152 seats in the Bundestag.", id="new", published="2025-02-25"),
+        Document(text="The AfD wins 150 seats in the Bundestag.", id="undated"),
+    ])
+    res = suggest(fake_ws, claim_id=claim.id, k=3)
+    assert {r.source_id for r in res} == {"old", "new", "undated"}
+    assert [r.source_id for r in res if r.possible_contradiction] == ["new"]
+    # free text without a year or a date: nothing places it, so every page may contradict it
+    res = suggest(fake_ws, text="The AfD will receive 151 seats in the Bundestag.", k=3)
+    assert {r.source_id for r in res if r.possible_contradiction} == {"old", "new", "undated"}
+
+
 def test_suggest_errors_and_empty(fake_ws):
     assert suggest(fake_ws, text="anything at all", k=3) == []  # no sources yet
     with pytest.raises(InputError):

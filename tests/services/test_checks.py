@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from factcheck.io.readers import Document
 from factcheck.models import Article, Claim, ClaimType
 from factcheck.search.evidence import suggest
@@ -17,6 +19,7 @@ from factcheck.services.checks import (
 )
 from factcheck.services.review import link_evidence
 from factcheck.services.sources import add_documents, add_sources, source_passages
+from factcheck.text.dates import TimeRef
 from factcheck.text.sentences import split_sentences
 from factcheck.text.values import extract_values
 from tests.conftest import REPO, SAMPLE_ARTICLE
@@ -121,6 +124,45 @@ def test_check_numbers_different_quantity_is_not_a_conflict():
     ev = [_ev("The city budget is $380 million this year.")]
     (n,) = check_numbers(claim, 0, extract_values(claim), ev)
     assert n.status == "absent" and n.findings == []
+
+
+SEATS = "The AfD will receive 151 seats in the Bundestag."
+SEATS_PAGE = "In the Bundestag, the AfD wins 152 seats."
+
+
+def test_check_numbers_compares_the_claims_and_the_sources_dates():
+    values = extract_values(SEATS)
+    feb = TimeRef(day=date(2025, 2, 24))
+    times = {"s1": TimeRef(day=date(2021, 9, 27)), "s2": TimeRef(day=date(2025, 2, 26)), "s3": TimeRef()}
+    ev = [_ev(SEATS_PAGE, 1), _ev(SEATS_PAGE, 2), _ev(SEATS_PAGE, 3)]
+    (n,) = check_numbers(SEATS, 0, values, ev, feb, times)
+    # 2021 page: another election; undated suggestion: could be any election; 2025 page: a conflict
+    assert [(f.status, f.source_id) for f in n.findings] == [("mismatch", "s2")]
+    # a reviewer's link vouches for an undated page (compared by its sentences' years only)
+    linked = [_ev(SEATS_PAGE, 3).model_copy(update={"linked": True})]
+    assert check_numbers(SEATS, 0, values, linked, feb, times)[0].status == "mismatch"
+    # no dates given: as before
+    assert check_numbers(SEATS, 0, values, ev)[0].status == "mismatch"
+
+
+def test_check_claim_uses_article_and_source_dates(fake_ws):
+    text = "Berlin, February 24, 2025. The AfD will receive 151 seats in the Bundestag."
+    (claim,) = store_claims(fake_ws, text, ["151 seats"], article_id="vote")
+    add_documents(fake_ws, [
+        Document(text="The AfD wins 94 seats in the Bundestag, the SPD 153.", id="old",
+                 title="Election", url="https://example.org/german-election-2017-results"),
+        Document(text="The AfD wins 152 seats in the Bundestag.", id="new", title="Result",
+                 published="2025-02-25"),
+        Document(text="The AfD wins 150 seats in the Bundestag.", id="undated", title="Seats"),
+    ])
+    rep = check_claim(fake_ws, claim.id)
+    assert {e.source_id: e.source_date for e in rep.evidence} == {
+        "old": "2017", "new": "2025-02-25", "undated": None}
+    # the 2017 page and the undated one say other numbers, but only the 2025 page contradicts
+    (n,) = rep.numbers
+    assert n.status == "mismatch" and [(f.source_id, f.passage_value.text) for f in n.findings] == [
+        ("new", "152 seats")]
+    assert all("Result says '152 seats'" in f for f in rep.flags)  # (flags also need a score)
 
 
 # -- check_claim on the sample data (fast embedder) ----------------------------

@@ -1,6 +1,9 @@
 """Number comparison between a claim and a passage (factcheck.text.compare)."""
 
+from datetime import date
+
 from factcheck.text.compare import compare_values
+from factcheck.text.dates import TimeRef
 from factcheck.text.values import extract_values
 
 
@@ -85,3 +88,67 @@ def test_subject_is_the_nearest_name_itself():
     text = "In the count, the CDU/CSU won 208 seats."
     start = text.index("208")
     assert _subject(text, start, start + 3) == "csu"  # not a fragment such as "du" of "CDU/"
+
+
+# -- time: the claim's and the passage's dates ---------------------------------
+def _dated_conflicts(claim: str, passage: str, claim_time, passage_time, rejected=None) -> list[str]:
+    _, c = compare_values(claim, 0, extract_values(claim), passage, 0, extract_values(passage),
+                          claim_time=claim_time, passage_time=passage_time, rejected=rejected)
+    return [x.passage.text for x in c]
+
+
+SEATS = "The AfD will receive 151 seats in the Bundestag."
+SEATS_PAGE = "The AfD wins 152 seats in the Bundestag."
+FEB_2025 = TimeRef(day=date(2025, 2, 24))
+
+
+def test_a_page_dated_another_year_raises_no_conflict():
+    rejected: list = []
+    assert _dated_conflicts(SEATS, SEATS_PAGE, FEB_2025, TimeRef(day=date(2021, 9, 27)), rejected) == []
+    assert [r.reason for r in rejected] == ["another time"]
+    assert _dated_conflicts(SEATS, SEATS_PAGE, FEB_2025, TimeRef(years=frozenset({2017}))) == []
+    # the same story a few days later, or a page only known to be from that year, still conflicts
+    assert _dated_conflicts(SEATS, SEATS_PAGE, FEB_2025, TimeRef(day=date(2025, 2, 27))) == ["152 seats"]
+    assert _dated_conflicts(SEATS, SEATS_PAGE, FEB_2025, TimeRef(years=frozenset({2025}))) == ["152 seats"]
+    # more than MAX_TIME_GAP_DAYS apart: a later state, not the same one
+    assert _dated_conflicts(SEATS, SEATS_PAGE, FEB_2025, TimeRef(day=date(2025, 6, 1))) == []
+
+
+def test_years_in_the_sentences_place_them_before_the_documents():
+    # a page from 2026 looking back at the 2025 election
+    page = "In the 2025 election the AfD won 152 seats in the Bundestag."
+    assert _dated_conflicts(SEATS, page, FEB_2025, TimeRef(day=date(2026, 1, 10))) == ["152 seats"]
+    # a claim that states its year is placed by it, whatever its article's date
+    claim = "In 2021 the AfD won 83 seats in the Bundestag."
+    assert _dated_conflicts(claim, "The AfD won 94 seats in the Bundestag.", FEB_2025,
+                            TimeRef(day=date(2021, 9, 28))) == ["94 seats"]
+    # "since 1990" is a reference point, not the time the sentence speaks of
+    turnout = "Turnout in the 2025 Bundestag election was 84%."
+    page = "Turnout in the Bundestag election was 82.5%, the highest since 1990."
+    assert _dated_conflicts(turnout, page, None, None) == ["82.5%"]
+
+
+def test_an_undated_page_raises_no_conflict_with_a_dated_claim():
+    rejected: list = []
+    assert _dated_conflicts(SEATS, SEATS_PAGE, FEB_2025, TimeRef(), rejected) == []
+    assert [r.reason for r in rejected] == ["undated passage"]
+    # nothing dates the claim either: nothing to compare, as without dates
+    assert _dated_conflicts(SEATS, SEATS_PAGE, None, TimeRef()) == ["152 seats"]
+    assert _dated_conflicts(SEATS, SEATS_PAGE, TimeRef(), TimeRef()) == ["152 seats"]
+    # the page's time not given at all (callers without dates): only sentence years count
+    assert _dated_conflicts(SEATS, SEATS_PAGE, FEB_2025, None) == ["152 seats"]
+
+
+def test_opposite_bounds_conflict():
+    claim = "The Isak signing took Liverpool's summer spending beyond £450 million."
+    shy = "Liverpool took their summer spending to just shy of £450 million with Isak."
+    m, c = compare_values(claim, 0, extract_values(claim), shy, 0, extract_values(shy))
+    assert not m and [x.passage.text for x in c] == ["£450 million"]
+    # 450-500 fits both
+    assert _conflicts(claim, "Liverpool's summer spending is now nearly £500 million.") == []
+    assert _conflicts("Liverpool's summer spending is at least £450 million.",
+                      "Liverpool's summer spending is at most £450 million.") == []  # both hold at 450
+    assert _conflicts("Liverpool's summer spending is more than £450 million.",
+                      "Liverpool's summer spending is under £400 million.") == ["£400 million"]
+    # bounds the same way are still not contradicted
+    assert _conflicts(claim, "Liverpool's summer spending went over £400 million.") == []
