@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--linear", action="store_true", help="one more factcheck run on 2x the documents")
     ap.add_argument("--resume", action="store_true", help="an interrupted run, then the re-run")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--note", default="", help="what else ran on the machine (written to the results)")
     args = ap.parse_args(argv)
     if not CORPUS.exists():
         print(f"skip: {CORPUS} not found")
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "loadavg_start": [round(x, 2) for x in load1],
-                    "note": "2 cores shared with another engineer's training job: noisy"},
+                    "note": args.note},
         "documents": len(small), "passages": len(texts),
         "mean_passage_chars": round(statistics.mean(len(t) for t in texts), 1),
         "texts_encoded_by_factcheck": encoded,
