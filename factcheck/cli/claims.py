@@ -61,7 +61,8 @@ def extract(
                             help="Ray engine: write Parquet shards here instead of the database "
                                  "(then `factcheck load DIR`)."),
     workers: int = typer.Option(None, "--workers", min=1,
-                                help="Ray engine: model actors (default: 1 locally, else cluster CPUs)."),
+                                help="Ray engine: model actors (default: one per core, at most 4, "
+                                     "locally; else cluster CPUs)."),
 ) -> None:
     """Split articles (files or links) into sentences, pick check-worthy claims, embed and index them."""
     from factcheck.services.extract import claim_json, extract_paths

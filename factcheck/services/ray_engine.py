@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 # groups of about EMBED_GROUP sentences, as on the local engine: groups of 32 documents (about
 # 640 sentences) padded their batches more and took 1.2x as long.
 CALL_ROWS = 1024
+LOCAL_ACTORS = 4  # model actors on a local Ray at most (each holds its own copy of the model)
 OUTPUT_BLOCK_BYTES = 4 << 20
 WRITE_BATCH = 256  # documents per transaction / shard
 CACHE_TEXTS = 100_000  # embeddings an extract actor keeps in memory (about 160 MB) at most
@@ -61,7 +62,7 @@ class RayOptions:
     """How to run on Ray: cluster address, actors, CPUs and threads per actor, batch size."""
 
     address: str | None = None
-    workers: int | None = None  # actors (default: 1 on a local Ray, else cluster CPUs // cpus)
+    workers: int | None = None  # actors (default: a local Ray's cores up to 4, else CPUs // cpus)
     cpus_per_worker: float | None = None  # logical CPUs each actor reserves
     threads: int | None = None  # torch threads per actor
     docs_per_batch: int | None = None  # documents per model call (default: as the local engine)
@@ -75,8 +76,14 @@ class RayOptions:
         """(logical CPUs per actor, actors, torch threads per actor) for this run."""
         local = not self.address
         cores = os.cpu_count() or 1
-        cpus = self.cpus_per_worker or max(0.5, cores - 0.5)
-        workers = self.workers or (1 if local else max(1, int(ray.cluster_resources().get("CPU", 1) // cpus)))
+        # Locally the actors share this machine's cores (half a core left for the writer): one
+        # actor per core up to LOCAL_ACTORS, each with its share of torch threads. Measured at 2
+        # cores on 20,000 sentences: 2 actors of 1 thread took 104-114 s, 1 actor of 2 threads
+        # 115-129 s, the local engine 96-100 s (bench/scale.py, README "Scaling out").
+        share = (self.workers or min(cores, LOCAL_ACTORS)) if local else 1
+        cpus = self.cpus_per_worker or max(0.5, (cores - 0.5) / share)
+        cluster_cpus = 0.0 if local else ray.cluster_resources().get("CPU", 1)
+        workers = share if local else (self.workers or max(1, int(cluster_cpus // cpus)))
         threads = self.threads or (max(1, cores // workers) if local else max(1, int(cpus)))
         return cpus, workers, threads
 

@@ -200,3 +200,15 @@ def test_extract_actor_cache_is_bounded(corpus, settings, monkeypatch):
     assert actor.ws.store is not store and actor.ws.embedder.store is actor.ws.store
     assert actor.ws.embedder.encoded > encoded  # the emptied cache could not answer
     assert second.to_pylist()[0]["claims"] == first.to_pylist()[0]["claims"]
+
+
+def test_local_ray_sizing_one_actor_per_core(monkeypatch):
+    """On a local Ray: one actor per core (at most LOCAL_ACTORS), each with its share of threads
+    and CPUs, half a core left for the writer; --workers splits the cores the same way."""
+    import os
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert RayOptions().sizing(None) == (0.75, 2, 1)
+    assert RayOptions(workers=1).sizing(None) == (1.5, 1, 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert RayOptions().sizing(None) == (1.875, 4, 2)
