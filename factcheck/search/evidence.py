@@ -358,10 +358,8 @@ def suggest_many(ws: Workspace, queries: Sequence[SuggestQuery | str], k: int = 
             if q.values:
                 pv = _passage_values(state, pid, p["text"], p["start"])
                 # the page's date too: a passage about another time is no contradiction
-                when = document_time(meta.get("published"), meta.get("url"), meta.get("title"),
-                                     meta.get("head"))
                 matches, conflicts = compare_values(q.text, q.offset, q.values, p["text"], p["start"], pv,
-                                                    claim_time=q.time, passage_time=when)
+                                                    claim_time=q.time, passage_time=meta.get("time"))
             sugg.append(Suggestion(
                 passage_id=pid, source_id=c.source_id, source_url=meta.get("url"),
                 source_title=meta.get("title"), source_publisher=meta.get("publisher"),
@@ -399,7 +397,14 @@ def _passage_rows(ws: Workspace, ids: list[int]) -> dict[int, dict[str, Any]]:
     return out
 
 
+def source_times(ws: Workspace, ids: list[str]) -> dict[str, TimeRef]:
+    """When each source is from (:func:`factcheck.text.dates.document_time`: its published date,
+    else a date in its URL, a dateline at the top of its text, a year in its URL or title)."""
+    return {sid: meta["time"] for sid, meta in _source_meta(ws, ids).items()}
+
+
 def _source_meta(ws: Workspace, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Each source's url, title, publisher, published and ``time`` (placed once per source)."""
     s = sources_table
     out: dict[str, dict[str, Any]] = {}
     with ws.store.engine.connect() as conn:
@@ -410,7 +415,8 @@ def _source_meta(ws: Workspace, ids: list[str]) -> dict[str, dict[str, Any]]:
             )
             for r in conn.execute(q):
                 out[r.id] = {"url": r.url, "title": r.title, "publisher": r.publisher,
-                             "published": r.published, "head": r.head}
+                             "published": r.published,
+                             "time": document_time(r.published, r.url, r.title, r.head)}
     return out
 
 

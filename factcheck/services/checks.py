@@ -43,9 +43,9 @@ from pydantic import BaseModel, Field
 from factcheck.db.store import evidence_links, passages, sources
 from factcheck.errors import InputError
 from factcheck.models import Claim, ClaimType, KeyValue
-from factcheck.search.evidence import Suggestion, suggest
+from factcheck.search.evidence import Suggestion, source_times, suggest
 from factcheck.text.compare import compare_values
-from factcheck.text.dates import DATELINE_CHARS, TimeRef, document_time
+from factcheck.text.dates import TimeRef, document_time
 from factcheck.text.sentences import paragraph_span
 from factcheck.text.speakers import quote_regions
 from factcheck.text.values import extract_values
@@ -269,16 +269,6 @@ def _evidence(
                     score=x.score)
         for x in sugg
     ]
-
-
-def source_times(ws: Workspace, ids: list[str]) -> dict[str, TimeRef]:
-    """When each source is from (:func:`factcheck.text.dates.document_time`: its published date,
-    else a date in its URL, a dateline at the top of its text, a year in its URL or title)."""
-    s = sources
-    q = sa.select(s.c.id, s.c.published, s.c.url, s.c.title,
-                  sa.func.substr(s.c.text, 1, DATELINE_CHARS)).where(s.c.id.in_(ids))
-    with ws.store.engine.connect() as conn:
-        return {r[0]: document_time(r[1], r[2], r[3], r[4]) for r in conn.execute(q)}
 
 
 def _source_texts(ws: Workspace, ids: list[str]) -> dict[str, str]:

@@ -62,6 +62,11 @@ def sentence_estimate(doc: Document) -> int:
     return doc.text.count("\n") + doc.text.count(". ") + 1
 
 
+def group_full(sentences: int, documents: int) -> bool:
+    """Whether a group of documents is ready for one model call (both engines group so)."""
+    return sentences >= EMBED_GROUP or documents >= GROUP_DOCS
+
+
 @dataclass
 class ArticleResult:
     """What extraction did with one document."""
@@ -345,7 +350,7 @@ def extract_documents(
         group.append(item)
         if isinstance(item, Document):
             sentences_in_group += sentence_estimate(item)
-        if sentences_in_group >= EMBED_GROUP or len(group) >= GROUP_DOCS:
+        if group_full(sentences_in_group, len(group)):
             flush()
             sentences_in_group = 0
     flush()

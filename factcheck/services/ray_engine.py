@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from factcheck.errors import ConfigError, FactcheckError, InputError
 from factcheck.io.readers import ARTICLE_SUFFIXES, Document, expand_paths, read_bytes, read_paths
-from factcheck.services.extract import EMBED_GROUP, GROUP_DOCS, ArticleResult, sentence_estimate
+from factcheck.services.extract import GROUP_DOCS, ArticleResult, group_full, sentence_estimate
 from factcheck.services.load import DatabaseSink, ShardWriter, drain
 from factcheck.services.pipeline import (
     Extracted,
@@ -323,7 +323,7 @@ class ExtractActor:
                 n_docs += 1
                 sentences += sentence_estimate(item)
             full = (n_docs >= self.docs_per_batch if self.docs_per_batch
-                    else sentences >= EMBED_GROUP or n_docs >= GROUP_DOCS)
+                    else group_full(sentences, n_docs))
             if full or len(items) >= 8 * GROUP_DOCS:
                 yield self._extract(items)
                 items, n_docs, sentences = [], 0, 0
