@@ -5,8 +5,10 @@ check-worthiness scorer reads and the sentence embedding (cached by model + text
 claim index uses for claims that are whole sentences.
 
 A sentence becomes a claim when its score reaches the threshold, or when it is a quotation with
-an identified speaker (quotes are checked for accuracy whatever their content). Bylines and bare
-subheads are never claims unless ``min_score`` is 0, where every sentence is returned with its
+an identified speaker (quotes are checked for accuracy whatever their content). Bylines, bare
+subheads, photo captions, lines that report the reporting ("did not respond to a request for
+comment") and a last sentence cut off mid-way by an excerpt are never claims unless ``min_score``
+is 0, where every sentence is returned with its
 score so a corpus can be ranked. A compound sentence may yield several claims (see
 :func:`factcheck.text.split_compound`).
 """
@@ -26,6 +28,7 @@ from factcheck.io.readers import Document
 from factcheck.models import Article, Claim, ClaimType, Sentence
 from factcheck.services.links import provenance, read_inputs
 from factcheck.text.sentences import (
+    cut_off_tail,
     is_heading_or_caption,
     paragraph_spans_at,
     split_compound,
@@ -44,6 +47,27 @@ _BYLINE = re.compile(
     r" by\b|^copyright\b|^©|all rights reserved|^(?:photo|image|video)(?: credit)?:|"
     r"^(?:read more|related|advertisement|sign up)\b)",
     re.IGNORECASE,
+)
+# lines that report the reporting, not the news: "X did not respond to a request for comment",
+# "declined to comment", "This was reported by the Federal Election Commission" (only when the
+# line states no number of its own)
+_REPORTING = re.compile(
+    r"(?:\b(?:did not|didn't|does not|doesn't|has not|hasn't|have not|haven't|could not|couldn't)"
+    r"\s+(?:immediately\s+)?(?:respond|reply|return|answer)\w*\b.{0,80}?\b(?:request|requests|"
+    r"message|messages|call|calls|e-?mails?|inquir(?:y|ies)|questions?)\b"
+    r"|\b(?:declined|refused)\s+to\s+comment\b|\bcould\s+not\s+(?:immediately\s+)?be\s+reached\b"
+    r"|\bdid\s+not\s+(?:immediately\s+)?(?:comment|respond)\b"
+    r"|^(?:this|that|it|the\s+news)\s+(?:was|were|has\s+been|had\s+been)\s+(?:first\s+)?"
+    r"(?:reported|announced|confirmed|stated)\s+(?:by|in|on)\b)",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(r"\d")
+# a byline that leads the first paragraph: "USA Today, by Jeanine Santucci, Joel Shannon, and Zac
+# Anderson: A day after ..." -- the claim starts after it
+_NAME = r"[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3}"
+_BYLINE_LEAD = re.compile(
+    rf"(?:[A-Z][\w.&'\u2019-]*(?:\s+[A-Z][\w.&'\u2019-]*){{0,4}},\s+)?[Bb]y\s+{_NAME}"
+    rf"(?:,\s+(?:and\s+)?{_NAME}|\s+and\s+{_NAME}){{0,9}}\s*:\s+"
 )
 _END_PUNCT = tuple(".!?\"”’')…:")
 MIN_QUOTE_WORDS = 3
@@ -87,9 +111,13 @@ class ArticleResult:
 
 
 def is_boilerplate(sentence: str, paragraph: str) -> bool:
-    """Bylines, credits and bare subheads (a one-line paragraph with no end punctuation)."""
+    """Bylines, credits, bare subheads (a one-line paragraph with no end punctuation) and lines
+    that report the reporting ("... did not respond to a request for comment", "This was reported
+    by ...") when they state no number."""
     s = sentence.strip()
     if _BYLINE.search(s):
+        return True
+    if _REPORTING.search(s) and not _DIGIT.search(s):
         return True
     if s == paragraph.strip() and not s.endswith(_END_PUNCT) and len(s.split()) <= 14:
         return True
@@ -149,6 +177,7 @@ def analyse(
         if p not in regions_by_para:
             regions_by_para[p] = quote_regions(text, *p)
     attributor = Attributor(text)
+    cut_off = len(sentences) - 1 if min_score > 0 and cut_off_tail(text, spans) else None
     region_speaker: dict[tuple[int, int], str] = {}
     claims: list[Claim] = []
     for i, sent in enumerate(sentences):
@@ -180,11 +209,14 @@ def analyse(
         if min_score > 0 and (
             is_boilerplate(sent.text, sent.text if para == (sent.start, sent.end) else "")
             or is_heading_or_caption(text, sent.start, sent.end)
+            or i == cut_off
         ):
             keep = False
         if not keep:
             continue
-        for a, b in split_compound(sent.text, sent.start):
+        lead = _BYLINE_LEAD.match(sent.text) if min_score > 0 else None
+        body = sent.start + (lead.end() if lead else 0)
+        for a, b in split_compound(text[body : sent.end], body):
             claim_text = text[a:b]
             values = extract_values(claim_text, a)
             ctype = classify_type(claim_text, values)

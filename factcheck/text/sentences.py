@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "Paragraphs",
+    "cut_off_tail",
     "is_heading_or_caption",
     "paragraph_span",
     "paragraph_spans_at",
@@ -273,6 +274,14 @@ _CREDIT = (
     r"|/\s*(?:AFP|AP|Reuters|EPA|Getty Images))"
 )
 _CREDIT_RE = re.compile(_CREDIT + r"\W*$")
+# a caption that says what the picture shows: "Illustration of Federal Reserve Chair Jerome Powell
+# at a press conference ...", "Pictured: ...", "File photo of ..." (only when alone on its line)
+_CAPTION_OPENING_RE = re.compile(
+    r"(?:(?:an?\s+|the\s+)?(?:illustration|photo|photograph|picture|image|file\s+photo|screenshot|"
+    r"screengrab|still)\s+(?:of|shows|showing)\b|pictured\s*(?::|above|below|here|left|right)|"
+    r"(?:photo|image)\s+illustration\b)",
+    re.IGNORECASE,
+)
 _CREDIT_LINE_RE = re.compile(_CREDIT + r"[^\S\n\r]*(?:[\n\r\u2028\u2029]|$)")
 
 
@@ -299,6 +308,8 @@ def is_heading_or_caption(text: str, start: int, end: int) -> bool:
         return False
     if _CREDIT_RE.search(sentence):
         return True
+    if _CAPTION_OPENING_RE.match(sentence) and _whole_line(text, start, end):
+        return True
     # "... on Feb. 11, 2025. (AFP)": the credit may be split off as a sentence of its own
     j = end
     while j < len(text) and text[j] in " \t":
@@ -310,6 +321,34 @@ def is_heading_or_caption(text: str, start: int, end: int) -> bool:
     if _LIST_MARKER_RE.match(sentence):
         return False
     return _whole_line(text, start, end)
+
+
+# a text cut off at an excerpt boundary ("... after scoring in their League Cup fina"): its last
+# sentence is incomplete when the text is prose (at least this many earlier sentences, nearly all
+# with end punctuation) and the last one has none
+CUT_OFF_MIN_SENTENCES = 3
+CUT_OFF_PUNCTUATED_SHARE = 0.8
+CUT_OFF_PROSE_WORDS = 8
+
+
+def cut_off_tail(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Does the text end in an incomplete sentence, cut off mid-sentence by an excerpt or a feed
+    (its last sentence has no end punctuation while the prose before it has)? Such a fragment is
+    never a claim: its meaning is cut. A lone line or a short post without a final full stop is
+    not cut off (too few sentences to tell)."""
+    if len(spans) <= CUT_OFF_MIN_SENTENCES:
+        return False
+    a, b = spans[-1]
+    last = text[a:b].rstrip()
+    if not last or last.endswith(_END_PUNCT) or len(last.split()) < 4:
+        return False
+    earlier = [text[s:e].rstrip() for s, e in spans[:-1]]
+    # count full sentences of running text only: subheads end without punctuation too, and a
+    # post's "Wow. Just wow." says nothing about how its last line should end
+    prose = [t for t in earlier if len(t.split()) >= CUT_OFF_PROSE_WORDS]
+    if len(prose) < CUT_OFF_MIN_SENTENCES:
+        return False
+    return sum(t.endswith(_END_PUNCT) for t in prose) >= CUT_OFF_PUNCTUATED_SHARE * len(prose)
 
 
 # --- compound claims -------------------------------------------------------------------------

@@ -196,3 +196,49 @@ def test_a_name_after_of_or_a_dateline_reporter_is_not_the_speaker() -> None:
     claims = _claims(text, min_score=0.0)
     assert _claim(claims, "grandmother").speaker is None
     assert _claim(claims, "reported from").speaker is None
+
+
+# -- lines a desk never checks (issue 12: news_dev's not-check-worthy kinds) -------------------
+NEWS = (
+    "Liverpool sign Alexander Isak from Newcastle for British record fee\n"
+    "Illustration of Alexander Isak at a press conference, following the club's record signing.\n\n"
+    "Liverpool have signed Alexander Isak from Newcastle United for a reported £125 million.\n\n"
+    "This was reported by the Football Association.\n\n"
+    "Newcastle did not respond to a request for comment. The club declined to comment further.\n\n"
+    "The fee surpasses Chelsea's previous record of £115 million for Moises Caicedo.\n\n"
+    "Isak had achieved cult status at Newcastle after scoring in their League Cup fina"
+)
+
+
+def test_reporting_lines_captions_and_a_cut_off_tail_are_never_claims() -> None:
+    texts = [c.text for c in _claims(NEWS)]
+    assert texts == [
+        "Liverpool have signed Alexander Isak from Newcastle United for a reported £125 million.",
+        "The fee surpasses Chelsea's previous record of £115 million for Moises Caicedo.",
+    ]
+    # --min-score 0 still returns every sentence
+    assert len(_claims(NEWS, min_score=0.0)) >= len(split_sentences(NEWS))
+
+
+def test_a_byline_leading_a_paragraph_is_not_part_of_the_claim() -> None:
+    text = ("USA Today, by Jeanine Santucci, Joel Shannon, and Zac Anderson: At least 52 people died "
+            "in the floods, officials said.\n")
+    claim = _claim(_claims(text), "52 people")
+    assert claim.text == "At least 52 people died in the floods, officials said."
+    lead = _claim(_claims("By Jane Roe: The river rose 26 feet in 45 minutes.\n"), "26 feet")
+    assert lead.text.startswith("The river")
+
+
+def test_what_the_news_rules_leave_alone() -> None:
+    # a short post without a final full stop is not "cut off"
+    assert _claim(_claims("Wow. Just wow. Read this. Unemployment hit 10% in 2020"), "10%")
+    # a reporting line that states a number of its own is left to the scorer
+    assert _claim(_claims("The company, which lost $2 billion last year, declined to comment."), "$2 billion")
+    # a photo described inside running text is not a caption
+    text = "Officials said 40 people died. A photo of the flood went viral, with 2 million views.\n"
+    assert _claim(_claims(text), "2 million views")
+    # the whole text ends with a full stop: nothing is cut off
+    # "by" inside a sentence is no byline
+    assert _claim(_claims("Prices were raised by Tesla, Ford and GM: 5% on average.\n"), "Prices were raised")
+    done = NEWS.replace("League Cup fina", "League Cup final in March.")
+    assert _claim(_claims(done), "League Cup final")
