@@ -79,3 +79,27 @@ def test_shipped_ranker_loads_and_prefers_strong_evidence():
     assert RANKER_PATH.exists() and model.coef.shape == (len(FEATURES),)
     p = model.score(source_features(_cands()))
     assert p[0] == p.max()  # best by dense, BM25 and values alike
+
+
+def test_pairwise_fit_orders_within_a_query_and_stays_a_probability():
+    """Queries differ in scale (one query's candidates all high): a pairwise fit learns the order
+    inside each query; its scores are still probabilities, and a set with nothing to order is an
+    error that says where to look."""
+    rng = np.random.default_rng(1)
+    xs, ys = [], []
+    for q in range(30):
+        x = rng.normal(size=(8, len(FEATURES))).astype(np.float32)
+        x[:, 1] += 4.0 * (q % 2)  # a query-level shift of dense_soft that says nothing
+        x[0, 0] += 2.5  # the evidence has the best dense_max of its query
+        xs.append(x)
+        ys.append(np.asarray([1.0] + [0.0] * 7))
+    model = fit_ranker(xs, ys, pairwise=True)
+    assert model.coef[0] > 0
+    hits = sum(int(np.argmax(model.score(x))) == 0 for x in xs)
+    assert hits >= 27
+    p = model.score(xs[0])
+    assert 0 <= p.min() and p.max() <= 1
+    point = fit_ranker(xs, ys, pairwise=False)
+    assert point.coef[0] > 0
+    with pytest.raises(FactcheckError, match="gold links"):
+        fit_ranker([x[1:] for x in xs], [y[1:] for y in ys], pairwise=True)
