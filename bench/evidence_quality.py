@@ -463,6 +463,9 @@ def ranked_by(model, pool: Pool, sel: list[int]) -> list[list[str]]:
     return out
 
 
+FIT_OPTIONS: dict = {"pairwise": False}  # fit_ranker options of every fit in a run (--pairwise)
+
+
 def _train(pools: list[Pool], keep: Callable[[Pool, Query], bool], **info):
     from factcheck.search.source_rank import fit_ranker
 
@@ -472,7 +475,7 @@ def _train(pools: list[Pool], keep: Callable[[Pool, Query], bool], **info):
             if keep(p, q) and len(x):
                 xs.append(x)
                 ys.append(y)
-    return fit_ranker(xs, ys, **info)
+    return fit_ranker(xs, ys, **FIT_OPTIONS, **info)
 
 
 def tuned(p: Pool, q: Query) -> bool:
@@ -697,12 +700,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="fit (and score held-out) with the pairwise ranker (fit_ranker(pairwise=True))")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    if args.pairwise:
-        import functools
-
-        from factcheck.search import source_rank
-
-        source_rank.fit_ranker = functools.partial(source_rank.fit_ranker, pairwise=True)
+    FIT_OPTIONS["pairwise"] = args.pairwise
     results: dict = {
         "what": "source-level evidence retrieval: factcheck suggest vs plain BM25 "
         "(k1 0.9, b 0.4) over the same sources, one run",

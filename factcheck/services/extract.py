@@ -8,9 +8,8 @@ A sentence becomes a claim when its score reaches the threshold, or when it is a
 an identified speaker (quotes are checked for accuracy whatever their content). Bylines, bare
 subheads, photo captions, lines that report the reporting ("did not respond to a request for
 comment") and a last sentence cut off mid-way by an excerpt are never claims unless ``min_score``
-is 0, where every sentence is returned with its
-score so a corpus can be ranked. A compound sentence may yield several claims (see
-:func:`factcheck.text.split_compound`).
+is 0, where every sentence is returned with its score so a corpus can be ranked. A compound
+sentence may yield several claims (see :func:`factcheck.text.split_compound`).
 """
 
 from __future__ import annotations

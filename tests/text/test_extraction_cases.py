@@ -237,8 +237,8 @@ def test_what_the_news_rules_leave_alone() -> None:
     # a photo described inside running text is not a caption
     text = "Officials said 40 people died. A photo of the flood went viral, with 2 million views.\n"
     assert _claim(_claims(text), "2 million views")
-    # the whole text ends with a full stop: nothing is cut off
     # "by" inside a sentence is no byline
     assert _claim(_claims("Prices were raised by Tesla, Ford and GM: 5% on average.\n"), "Prices were raised")
+    # the whole text ends with a full stop: nothing is cut off
     done = NEWS.replace("League Cup fina", "League Cup final in March.")
     assert _claim(_claims(done), "League Cup final")
