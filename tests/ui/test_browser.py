@@ -149,8 +149,14 @@ def test_record_a_verdict_in_the_browser(server, pages):
             _idle(page)
             # Click the first claim row of the queue table (a canvas: click its selection cell).
             grid = page.locator("[data-testid='stDataFrame']").last
-            box = grid.bounding_box()
-            page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
+            for _ in range(5):  # the canvas may drop a click made before it has painted: retry
+                box = grid.bounding_box()
+                page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
+                try:
+                    page.wait_for_url(re.compile(r"/review\?claim=\d+"), timeout=10_000)
+                    break
+                except Exception:  # noqa: BLE001 - not navigated yet: let the app settle, click again
+                    _idle(page)
             page.wait_for_url(re.compile(r"/review\?claim=\d+"))
             heading = page.get_by_role("heading", name=re.compile(r"Claim #\d+"))
             heading.wait_for()
