@@ -62,6 +62,7 @@ class Query:
     gold: set[str]
     group: str = ""  # story (news_dev) / split (scifact)
     context: str | None = None  # the article sentence, when the query is a claim
+    ignore: set[str] = field(default_factory=set)  # sources neither positive nor negative
 
 
 @dataclass
@@ -75,6 +76,14 @@ class DevSet:
 
 
 # -- loading -----------------------------------------------------------------
+RELATED_AS_NEGATIVES = False  # --related-as-negatives: the reading before 2026-12-02 (see load_news_dev)
+
+
+def without_ignored(ranked: Sequence[str], q: Query, k: int) -> list[str]:
+    """The first ``k`` of a ranking once the query's neither-positive-nor-negative sources are out."""
+    return [s for s in ranked if s not in q.ignore][:k]
+
+
 def load_news_dev(root: Path) -> DevSet | None:
     """news_dev: pages as sources; claims with a supporting page as queries (claim, sentence)."""
     if not (root / "links.jsonl").exists():
@@ -83,17 +92,25 @@ def load_news_dev(root: Path) -> DevSet | None:
     claims = [json.loads(x) for x in (root / "claims.jsonl").read_text(encoding="utf-8").splitlines() if x]
     links = [json.loads(x) for x in (root / "links.jsonl").read_text(encoding="utf-8").splitlines() if x]
     gold: dict[str, set[str]] = {}
+    related: dict[str, set[str]] = {}
     for ln in links:
         if ln["stance"] == "supports":
             gold.setdefault(ln["claim_id"], set()).add(ln["page_id"])
+        elif ln["stance"] == "related" and not RELATED_AS_NEGATIVES:
+            # the set's README: "Treat `related` links as neither positive nor negative for
+            # retrieval" -- they are taken out of that claim's rankings (ours and BM25's) and
+            # out of the ranker's training rows
+            related.setdefault(ln["claim_id"], set()).add(ln["page_id"])
     ds = DevSet("news_dev", [(p["id"], p.get("title") or "", p["text"]) for p in pages])
     ds.runs["claim"] = [
-        Query(c["id"], c["claim"], gold[c["id"]], c["story"], c["sentence"])
+        Query(c["id"], c["claim"], gold[c["id"]], c["story"], c["sentence"], related.get(c["id"], set()))
         for c in claims
         if c["id"] in gold
     ]
     ds.runs["sentence"] = [
-        Query(c["id"], c["sentence"], gold[c["id"]], c["story"]) for c in claims if c["id"] in gold
+        Query(c["id"], c["sentence"], gold[c["id"]], c["story"], ignore=related.get(c["id"], set()))
+        for c in claims
+        if c["id"] in gold
     ]
     ds.files = [root / "links.jsonl", root / "claims.jsonl", *sorted((root / "pages").glob("p*.json"))]
     return ds
@@ -401,8 +418,9 @@ def passage_bm25_ranking(ws, queries: list[Query], k: int) -> list[list[str]]:
     out = []
     for q in queries:
         s = bm.scores(plain_tokens(q.text))
-        ranked = [src[rows[i][0]] for i in np.argsort(-s, kind="stable")[: 20 * k] if s[i] > 0]
-        out.append(list(dict.fromkeys(ranked))[:k])
+        ranked = [src[rows[i][0]] for i in np.argsort(-s, kind="stable")[: 20 * (k + len(q.ignore))]
+                  if s[i] > 0]
+        out.append(without_ignored(list(dict.fromkeys(ranked)), q, k))
     return out
 
 
@@ -413,9 +431,11 @@ def factcheck_ranking(ws, queries: list[Query], k: int, **kw) -> list[list[str]]
     out = []
     step = 64
     for i in range(0, len(queries), step):
-        batch = [SuggestQuery(text=q.text, id=q.id) for q in queries[i : i + step]]
-        for sug in suggest_many(ws, batch, k=k, **kw):
-            out.append(list(dict.fromkeys(s.source_id for s in sug))[:k])
+        qs = queries[i : i + step]
+        batch = [SuggestQuery(text=q.text, id=q.id) for q in qs]
+        extra = max(len(q.ignore) for q in qs)  # asked for more, so k remain once they are out
+        for q, sug in zip(qs, suggest_many(ws, batch, k=k + extra, **kw)):
+            out.append(without_ignored(list(dict.fromkeys(s.source_id for s in sug)), q, k))
     return out
 
 
@@ -445,7 +465,11 @@ def collect(ds: DevSet, ws) -> list[Pool]:
             batch = queries[i : i + 64]
             cands, _, _ = source_candidates(ws, [SuggestQuery(text=q.text) for q in batch])
             for q, cs in zip(batch, cands):
-                xs.append(source_features(cs))
+                # features are those of the whole pool (as the product computes them); the
+                # query's ignored sources then leave both its ranking and its training rows
+                keep = [j for j, c in enumerate(cs) if c.source_id not in q.ignore]
+                xs.append(source_features(cs)[keep])
+                cs = [cs[j] for j in keep]
                 ys.append(np.asarray([1.0 if c.source_id in q.gold else 0.0 for c in cs]))
                 ids.append([c.source_id for c in cs])
                 cl.append(cs)
@@ -631,7 +655,7 @@ def _news_dev_times(root: Path) -> tuple[dict, dict]:
     return stories, pages
 
 
-def score_set(ds: DevSet, ws, k: int = 5) -> dict:
+def score_set(ds: DevSet, ws, k: int = 5, pools: Sequence[Pool] = ()) -> dict:
     ids = [s[0] for s in ds.sources]
     bm = PlainBm25([plain_tokens(f"{t} {x}") for _, t, x in ds.sources])
     gold: dict[str, dict] = {}
@@ -641,7 +665,16 @@ def score_set(ds: DevSet, ws, k: int = 5) -> dict:
         t0 = time.perf_counter()
         fc = factcheck_ranking(ws, queries, k)
         fc_s = time.perf_counter() - t0
-        base = [rank_ids(bm.scores(plain_tokens(q.text)), ids, k) for q in queries]
+        pool = next((p for p in pools if p.set == ds.name and p.run == run), None)
+        if pool is not None and any(q.ignore for q in queries):
+            # the shipped ranker over the candidates without the ignored sources, exactly as
+            # suggest orders them (candidates, scorer, top_sources): asking suggest for more and
+            # dropping them afterwards would move its BM25 / dense floors out of the top k
+            from factcheck.search.source_rank import ranker
+
+            fc = ranked_by(ranker(), pool, list(range(len(queries))))
+        base = [without_ignored(rank_ids(bm.scores(plain_tokens(q.text)), ids, k + len(q.ignore)), q, k)
+                for q in queries]
         gold[run] = {q.id: (q.gold, b) for q, b in zip(queries, base)}
         pbase = passage_bm25_ranking(ws, queries, k)
         groups = sorted({q.group for q in queries})
@@ -696,16 +729,24 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="refit factcheck/search/evidence_ranker.json on the tuning parts first",
     )
+    ap.add_argument("--related-as-negatives", action="store_true",
+                    help="count news_dev `related` pages as negatives (the reading before 2026-12-02; "
+                    "the set's README says neither positive nor negative)")
     ap.add_argument("--pairwise", action="store_true",
                     help="fit (and score held-out) with the pairwise ranker (fit_ranker(pairwise=True))")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     FIT_OPTIONS["pairwise"] = args.pairwise
+    global RELATED_AS_NEGATIVES
+    RELATED_AS_NEGATIVES = args.related_as_negatives
     results: dict = {
         "what": "source-level evidence retrieval: factcheck suggest vs plain BM25 "
         "(k1 0.9, b 0.4) over the same sources, one run",
         "sets": {},
         "skipped": [],
+        "news_dev_related_links": "counted as negatives (--related-as-negatives)" if RELATED_AS_NEGATIVES
+        else "neither positive nor negative, as the set's README says: out of that claim's rankings "
+        "(factcheck's and BM25's) and out of the ranker's training rows",
     }
     loaded = []
     for name in args.sets.split(","):
@@ -739,8 +780,9 @@ def main(argv: list[str] | None = None) -> int:
             model="pairwise logistic regression (C=1) over standardised features, Platt-scaled "
             "(class-balanced) to a probability" if args.pairwise else
             "logistic regression (C=1, balanced) over standardised features",
-            trained_on="all of news_dev (claim + sentence queries) and the 'tune' 2/3 of "
-            "the other sets listed in `sets` (bench/evidence_quality.py --fit)",
+            trained_on="all of news_dev (claim + sentence queries; "
+            + ("`related` pages as negatives" if RELATED_AS_NEGATIVES else "`related` pages left out")
+            + ") and the 'tune' 2/3 of the other sets listed in `sets` (bench/evidence_quality.py --fit)",
             sets=[ds.name for ds, _ in loaded],
         )
         model.save(RANKER_PATH)
@@ -758,7 +800,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     for ds, ws in loaded:
         name = ds.name
-        results["sets"][name] = score_set(ds, ws)
+        results["sets"][name] = score_set(ds, ws, pools=pools)
         if name == "news_dev":
             results["flags_news_dev"] = fl = flag_quality(args.data / LOADERS[name][0], ws,
                                                           dates=not args.flags_without_dates)
