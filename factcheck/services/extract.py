@@ -27,6 +27,7 @@ from factcheck.io.readers import Document
 from factcheck.models import Article, Claim, ClaimType, Sentence
 from factcheck.services.links import provenance, read_inputs
 from factcheck.text.sentences import (
+    END_PUNCT,
     cut_off_tail,
     is_heading_or_caption,
     paragraph_spans_at,
@@ -68,7 +69,6 @@ _BYLINE_LEAD = re.compile(
     rf"(?:[A-Z][\w.&'\u2019-]*(?:\s+[A-Z][\w.&'\u2019-]*){{0,4}},\s+)?[Bb]y\s+{_NAME}"
     rf"(?:,\s+(?:and\s+)?{_NAME}|\s+and\s+{_NAME}){{0,9}}\s*:\s+"
 )
-_END_PUNCT = tuple(".!?\"”’')…:")
 MIN_QUOTE_WORDS = 3
 # How many earlier sentences of its paragraph a quote without an attribution looks back through
 # for one (bounded, so a paragraph of thousands of quoted sentences stays linear).
@@ -118,7 +118,7 @@ def is_boilerplate(sentence: str, paragraph: str) -> bool:
         return True
     if _REPORTING.search(s) and not _DIGIT.search(s):
         return True
-    if s == paragraph.strip() and not s.endswith(_END_PUNCT) and len(s.split()) <= 14:
+    if s == paragraph.strip() and not s.endswith(END_PUNCT) and len(s.split()) <= 14:
         return True
     return False
 

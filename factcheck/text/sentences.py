@@ -23,6 +23,7 @@ from collections.abc import Iterable
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "END_PUNCT",
     "Paragraphs",
     "cut_off_tail",
     "is_heading_or_caption",
@@ -263,7 +264,8 @@ def paragraph_spans_at(text: str, positions: Iterable[int]) -> list[tuple[int, i
 
 # --- subheads and photo captions --------------------------------------------------------------
 
-_END_PUNCT = tuple(".!?\"\u201d\u2019')\u2026:;")
+# what ends a full sentence or line (a line without it may be a subhead or a cut-off excerpt)
+END_PUNCT = tuple(".!?\"\u201d\u2019')\u2026:;")
 _LIST_MARKER_RE = re.compile(r"(?:[-*\u2022\u2013\u2014]|\d{1,3}[.)])\s")
 # a photo credit closing a caption: "(AFP)", "(Photo: Reuters)", "AFP via Getty Images", "/ AP"
 _CREDIT = (
@@ -316,7 +318,7 @@ def is_heading_or_caption(text: str, start: int, end: int) -> bool:
         j += 1
     if sentence.endswith((".", "!", "?")) and _CREDIT_LINE_RE.match(text, j, min(len(text), j + 120)):
         return True
-    if sentence.endswith(_END_PUNCT) or len(sentence.split()) > 14:
+    if sentence.endswith(END_PUNCT) or len(sentence.split()) > 14:
         return False
     if _LIST_MARKER_RE.match(sentence):
         return False
@@ -340,7 +342,7 @@ def cut_off_tail(text: str, spans: list[tuple[int, int]]) -> bool:
         return False
     a, b = spans[-1]
     last = text[a:b].rstrip()
-    if not last or last.endswith(_END_PUNCT) or len(last.split()) < 4:
+    if not last or last.endswith(END_PUNCT) or len(last.split()) < 4:
         return False
     earlier = [text[s:e].rstrip() for s, e in spans[:-1]]
     # count full sentences of running text only: subheads end without punctuation too, and a
@@ -348,7 +350,7 @@ def cut_off_tail(text: str, spans: list[tuple[int, int]]) -> bool:
     prose = [t for t in earlier if len(t.split()) >= CUT_OFF_PROSE_WORDS]
     if len(prose) < CUT_OFF_MIN_SENTENCES:
         return False
-    return sum(t.endswith(_END_PUNCT) for t in prose) >= CUT_OFF_PUNCTUATED_SHARE * len(prose)
+    return sum(t.endswith(END_PUNCT) for t in prose) >= CUT_OFF_PUNCTUATED_SHARE * len(prose)
 
 
 # --- compound claims -------------------------------------------------------------------------
