@@ -9,7 +9,8 @@ One run reports, each next to baselines measured in the same run:
     out-of-fold scores (slightly optimistic), with the threshold chosen inside each training fold
     (honest: the fine-tuned branch on a held-back 15% of the fold's training rows, the frozen
     recipe by an inner CV), and at each operating point ("thorough", "focused") -- for the
-    shipped recipe (the fine-tuned branch), the previous frozen-encoder recipe, the earlier
+    shipped recipe (the fine-tuned branch when the weights have one, else the frozen recipe, as
+    shipped), the previous frozen-encoder recipe, the earlier
     final-embedding model and TF-IDF + LR. The branch's CV is cached (/tmp/fc-checkworthy-cache)
     by recipe and data, so running it after scripts/train_checkworthy.py does not train it again.
 (b) news_dev (../shared/data/news_dev, 70 labelled sentences of 4 news stories): the SHIPPED
