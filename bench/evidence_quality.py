@@ -431,11 +431,9 @@ def factcheck_ranking(ws, queries: list[Query], k: int, **kw) -> list[list[str]]
     out = []
     step = 64
     for i in range(0, len(queries), step):
-        qs = queries[i : i + step]
-        batch = [SuggestQuery(text=q.text, id=q.id) for q in qs]
-        extra = max(len(q.ignore) for q in qs)  # asked for more, so k remain once they are out
-        for q, sug in zip(qs, suggest_many(ws, batch, k=k + extra, **kw)):
-            out.append(without_ignored(list(dict.fromkeys(s.source_id for s in sug)), q, k))
+        batch = [SuggestQuery(text=q.text, id=q.id) for q in queries[i : i + step]]
+        for sug in suggest_many(ws, batch, k=k, **kw):
+            out.append(list(dict.fromkeys(s.source_id for s in sug))[:k])
     return out
 
 
@@ -666,10 +664,13 @@ def score_set(ds: DevSet, ws, k: int = 5, pools: Sequence[Pool] = ()) -> dict:
         fc = factcheck_ranking(ws, queries, k)
         fc_s = time.perf_counter() - t0
         pool = next((p for p in pools if p.set == ds.name and p.run == run), None)
-        if pool is not None and any(q.ignore for q in queries):
+        if any(q.ignore for q in queries):
             # the shipped ranker over the candidates without the ignored sources, exactly as
-            # suggest orders them (candidates, scorer, top_sources): asking suggest for more and
-            # dropping them afterwards would move its BM25 / dense floors out of the top k
+            # suggest orders them (candidates, scorer, top_sources); suggest itself (timed above)
+            # cannot leave sources out, and dropping them from its list afterwards would move its
+            # BM25 / dense floors out of the top k
+            if pool is None:
+                raise ValueError(f"{ds.name}/{run}: queries with ignored sources need their pool")
             from factcheck.search.source_rank import ranker
 
             fc = ranked_by(ranker(), pool, list(range(len(queries))))
