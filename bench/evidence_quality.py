@@ -535,6 +535,71 @@ def held_out(pools: list[Pool]) -> dict:
     return out
 
 
+# -- value matches on the gold evidence ----------------------------------------
+def support_value_matches(root: Path) -> dict:
+    """How often the claim's values are recognised in the evidence that supports it.
+
+    For every ``supports`` link of news_dev whose claim states a number (a count, money, a
+    percentage or a duration), the claim's values are compared with the link's verbatim
+    evidence sentence (:func:`factcheck.text.compare.compare_values`, as suggestions and
+    `check` compare them): the link counts when at least one value matches. This is what a
+    suggestion's "states the claim's values" and the ranker's ``value_share`` see; a
+    supporting sentence whose equal number is not recognised ("52 people" / "52 dead",
+    "25 basis points" / "0.25 percentage point") is a miss. ``misses`` lists the ones whose
+    evidence holds one of the claim's numbers in digits.
+    """
+    from factcheck.text.compare import compare_values
+    from factcheck.text.values import extract_values
+
+    rows = (root / "claims.jsonl").read_text(encoding="utf-8").splitlines()
+    claims = {c["id"]: c for c in (json.loads(x) for x in rows if x)}
+    links = [json.loads(x) for x in (root / "links.jsonl").read_text().splitlines() if x]
+    numeric = ("count", "money", "percent", "duration")
+    n = hit = 0
+    misses = []
+    for ln in links:
+        if ln["stance"] != "supports" or not ln.get("evidence"):
+            continue
+        text = claims[ln["claim_id"]]["claim"]
+        cv = [v for v in extract_values(text) if v.value is not None and v.kind.value in numeric]
+        if not cv:
+            continue
+        n += 1
+        ev = ln["evidence"]
+        matches, _ = compare_values(text, 0, cv, ev, 0, extract_values(ev))
+        if matches:
+            hit += 1
+        elif any(re.search(rf"(?<![\d.]){re.escape(f'{v.value:g}')}(?![\d])", ev) for v in cv):
+            misses.append(f"{ln['claim_id']} / {ln['page_id']}: {ev[:100]}")
+    # every claim against every sentence of every page: pairs (claim, page) with a value match,
+    # on the claim's gold `supports` pages, on other pages of its story, on other stories' pages
+    from factcheck.text.sentences import split_sentences
+
+    stance = {(ln["claim_id"], ln["page_id"]): ln["stance"] for ln in links}
+    pages = [json.loads(f.read_text(encoding="utf-8")) for f in sorted((root / "pages").glob("p*.json"))]
+    sents = {
+        pg["id"]: [(pg["text"][a:b], extract_values(pg["text"][a:b])) for a, b in split_sentences(pg["text"])]
+        for pg in pages
+    }
+    pairs = {"gold_supports_pages": 0, "other_pages_of_the_story": 0, "pages_of_other_stories": 0}
+    for c in claims.values():
+        cv = extract_values(c["claim"])
+        if not cv:
+            continue
+        for pg in pages:
+            if not any(compare_values(c["claim"], 0, cv, st, 0, pv)[0] for st, pv in sents[pg["id"]]):
+                continue
+            if pg["story"] != c["story"]:
+                pairs["pages_of_other_stories"] += 1
+            elif stance.get((c["id"], pg["id"])) == "supports":
+                pairs["gold_supports_pages"] += 1
+            else:
+                pairs["other_pages_of_the_story"] += 1
+    return {"supports_links_with_a_number": n, "value_recognised": hit,
+            "share": round(hit / n, 3) if n else None, "misses_with_the_number_in_digits": misses,
+            "claim_page_pairs_with_a_value_match": pairs}
+
+
 # -- number-conflict flags ---------------------------------------------------
 def flag_quality(root: Path, ws, dates: bool = True) -> dict:
     """Precision / recall of number-conflict flags on news_dev, per (claim, page).
@@ -705,13 +770,18 @@ def add_baselines(results: dict) -> None:
         ranked = m.pop("_ranked", {})
         base = results["sets"].get(name, {}).get("_bm25", {}).get(run, {})
         for at in (1, 5):  # per-query differences with BM25 (for error analysis)
-            won, lost = [], []
+            won, lost, neither, n = [], [], [], 0
             for qid, r in ranked.items():
                 if qid in base:
+                    n += 1
                     g, b = base[qid]
                     ours, theirs = bool(g & set(r[:at])), bool(g & set(b[:at]))
                     (won if ours and not theirs else lost if theirs and not ours else []).append(qid)
-            m[f"vs_bm25_at_{at}"] = {"won": sorted(won), "lost": sorted(lost)}
+                    if not ours and not theirs:
+                        neither.append(qid)
+            m[f"vs_bm25_at_{at}"] = {"won": sorted(won), "lost": sorted(lost), "neither": sorted(neither)}
+            # the per-query best of the two rankings: no blend of them can pass it
+            m[f"either_recall@{at}"] = round(1 - len(neither) / n, 3) if n else None
     for entry in results.get("sets", {}).values():
         entry.pop("_bm25", None)
 
@@ -805,6 +875,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "news_dev":
             results["flags_news_dev"] = fl = flag_quality(args.data / LOADERS[name][0], ws,
                                                           dates=not args.flags_without_dates)
+            results["value_matches_news_dev"] = vm = support_value_matches(args.data / LOADERS[name][0])
+            print(f"values recognised in supporting evidence: {vm['value_recognised']} of "
+                  f"{vm['supports_links_with_a_number']} ({vm['share']})")
             for mode, m in fl.items():
                 if not isinstance(m, dict):
                     continue
@@ -830,7 +903,7 @@ def main(argv: list[str] | None = None) -> int:
             for at in (1, 5):
                 d = m[f"vs_bm25_at_{at}"]
                 print(f"held-out {key:20s} R@{at} vs BM25: won {len(d['won'])} {d['won'][:6]}  "
-                      f"lost {len(d['lost'])} {d['lost'][:6]}")
+                      f"lost {len(d['lost'])} {d['lost'][:6]}  either {m[f'either_recall@{at}']}")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")
         print(f"wrote {args.out} (factcheck / bm25)")

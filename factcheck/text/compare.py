@@ -46,7 +46,7 @@ from pydantic import BaseModel
 from factcheck.models import KeyValue, ValueKind
 from factcheck.text.dates import TimeRef, same_time, sentence_years
 from factcheck.text.tokens import FUNCTION_WORDS, NUMBER_WORDS, WORD_SPAN_RE, stem
-from factcheck.text.values import values_conflict, values_equal
+from factcheck.text.values import comparable_value, values_conflict, values_equal
 
 log = logging.getLogger(__name__)
 
@@ -224,15 +224,16 @@ def _day(v: float) -> date | None:
 
 def _close(c: KeyValue, p: KeyValue) -> bool:
     """The two numbers are near enough to be two statements of one quantity."""
-    a, b = c.value, p.value
-    if a is None or b is None:
-        return False
     if c.kind == ValueKind.date:
+        a, b = c.value, p.value
+        if a is None or b is None:
+            return False
         da, db = _day(a), _day(b)
         if da is None or db is None:
             return c.unit == "year" and abs(a - b) <= 1
         return abs((da - db).days) <= MAX_DATE_CONFLICT_DAYS
-    if a <= 0 or b <= 0:
+    a, b = comparable_value(c), comparable_value(p)  # "18 months" / "2 years", "25 bp" / "0.5 pp"
+    if a is None or b is None or a <= 0 or b <= 0:
         return False
     return max(a, b) / min(a, b) <= MAX_CONFLICT_RATIO
 
@@ -371,7 +372,7 @@ def _why_not(sides: _Sides, c: KeyValue, p: KeyValue, bounds: bool) -> str | Non
     if _SNAPSHOT_RE.search(c_sent):
         return "superseded count"  # "Earlier on Saturday the count stood at nine"
     if (not bounds and c.kind == ValueKind.percent
-            and abs((c.value or 0) - (p.value or 0)) < MIN_PERCENT_POINTS):
+            and abs((comparable_value(c) or 0) - (comparable_value(p) or 0)) < MIN_PERCENT_POINTS):
         return "rounding"  # 16.4% vs 16.5%: a rounding or a later count
     reason = _time_reason(c_sent, p_sent, sides)
     if reason:

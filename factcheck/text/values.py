@@ -7,9 +7,14 @@ Conventions (``KeyValue.value`` / ``unit`` / ``normalized``):
 * money: amount in units of the currency, unit an ISO code ("USD", "EUR", "GBP", ...);
   "$" and bare "380bn"/"5 million dollars" are taken as USD. normalized "3.8e+11 USD".
 * percent: the number, unit "%" (or "pp" for percentage points, "bp" for basis points).
+  Rate moves in words or fractions are percentage points ("a quarter of a percentage point",
+  "half a percentage point", "1/4 percentage point", "quarter-point" -> 0.25 / 0.5 pp;
+  "25-basis-point" -> 25 bp); basis points compare with percentage points (25 bp == 0.25 pp).
 * count: the number, unit the counted noun as written, lower-cased ("9 million jobs" -> 9e6,
   "jobs"); comparisons use a singular form of the noun. Bare numbers get unit None. Number
-  words count only when attached to a noun ("six companies", "a dozen states").
+  words count only when attached to a noun ("six companies", "a dozen states"). Equal counts
+  of people match across nouns ("52 people" == "52 dead"; not "28 adults" / "28 children"),
+  but a conflict needs the same noun.
 * duration: the number, unit the singular time unit ("six-month" -> 6, "month"; "an hour" ->
   1, "hour"). Comparisons convert between units (18 months == 1.5 years).
 * time: minutes after midnight, unit the canonical time zone or None ("5:01 p.m. ET" -> 1021,
@@ -422,9 +427,19 @@ def _percent(m: re.Match[str], text: str) -> _Cand | None:
     return _Cand(ValueKind.percent, m.start(), m.end(), value, unit, f"{_fmt(value)} {unit}", 1)
 
 
+_POINT_FRACTIONS = {"half": 0.5, "quarter": 0.25, "three-quarters": 0.75, "three quarters": 0.75}
+
+
 def _point_fraction(m: re.Match[str], text: str) -> _Cand | None:
-    """"a half-point cut", "a quarter-point rise": percentage points, as rates are quoted."""
-    value = 0.5 if m.group("f").lower() == "half" else 0.25
+    """"a half-point cut", "a quarter-point rise", "a quarter of a percentage point", "1/4
+    percentage point": percentage points, as rates are quoted."""
+    if m.groupdict().get("den"):
+        den = int(m.group("den"))
+        if den == 0:
+            return None
+        value = int(m.group("nom")) / den
+    else:
+        value = _POINT_FRACTIONS[re.sub(r"\s+", " ", m.group("f").lower())]
     return _Cand(ValueKind.percent, m.start(), m.end(), value, "pp", f"{_fmt(value)} pp", 1)
 
 
@@ -436,6 +451,8 @@ def _duration(m: re.Match[str], text: str) -> _Cand | None:
             return None  # "a second company" is an ordinal
         if m.group("u").lower().endswith("s") and unit != "century":
             return None  # "a weeks-long fight" is not one week
+        if unit == "quarter" and re.match(r"\s+of\s+(?!an?\s+(?:year|century)\b)", text[m.end():]):
+            return None  # "a quarter of the vote" is a share, not three months
         value: float | None = 1.0
     else:
         value = _number_value(_g(m, "num"), _g(m, "wnum"))
@@ -612,7 +629,8 @@ _MONEY_SUFFIX_TAIL = (
     rf"(?:[\s-]?(?P<sw>{_SCALE_WORD})\b|(?P<sa>{_SCALE_ABBR}))?\s+(?P<cw>{_CUR_WORD})"
 )
 _PERCENT_TAIL = (
-    r"\s?(?:(?P<pp>(?i:percentage\s+points?)\b)|(?P<bp>(?i:basis\s+points?|bps)\b)"
+    r"(?:\s?|-(?=[a-zA-Z]))(?:(?P<pp>(?i:percentage[\s-]+points?)\b)"
+    r"|(?P<bp>(?i:basis[\s-]+points?|bps)\b)"
     r"|%|(?i:percent|per\s?cent|pct)\b)"
 )
 _DURATION_TAIL = (
@@ -637,7 +655,18 @@ _PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
         _money_bare,
     ),
     (re.compile(rf"(?P<num>{_NUM_PCT}){_PERCENT_TAIL}"), _percent),
-    (re.compile(r"(?<![\w-])(?P<f>(?i:half|quarter))[- ](?i:percentage[- ])?(?i:point)\b"), _point_fraction),
+    (
+        re.compile(
+            r"(?<![\w-])(?P<f>(?i:half|quarter|three[- ]quarters))(?:\s+(?i:of\s+)?(?i:a)\b)?"
+            r"[- ](?i:percentage[- ])?(?i:point)\b"
+        ),
+        _point_fraction,
+    ),
+    (
+        re.compile(r"(?<![\w/.,-])(?P<nom>[1-9])/(?P<den>[1-9][0-9]?)[\s-](?i:of\s+an?\s+)?"
+                   r"(?i:percentage[\s-]+points?)\b"),
+        _point_fraction,
+    ),
     (
         re.compile(
             r"(?P<h>[0-9](?<![\w:.][0-9])[0-9]?):(?P<mi>[0-5][0-9])(?::[0-5][0-9])?(?![0-9])"
@@ -942,7 +971,36 @@ def _unit_key(kv: KeyValue) -> str | None:
         return None
     if kv.kind == ValueKind.count:
         return _singular(kv.unit)
+    if kv.kind == ValueKind.percent and kv.unit == "bp":
+        return "pp"  # 25 basis points = 0.25 percentage point (see comparable_value)
     return kv.unit
+
+
+# Counted nouns that name the same things, for *matches* only (a conflict still needs the same
+# noun): "people" of no particular kind are any people ("850 people" = "850 individuals", "43
+# people" = "43 children" when the number agrees), and the dead are people ("52 people" killed =
+# "52 dead"); two particular kinds are not the same people ("28 adults" / "28 children"), nor
+# the dead and a particular kind ("43 deaths" / "43 campers"). The injured and the missing are
+# other measures than the toll and match only themselves.
+_GENERIC_PEOPLE = frozenset("people person individual victim".split())
+_DEAD_NOUNS = frozenset("dead death deceased fatality killed".split())
+_PERSON_KINDS = frozenset(
+    """resident child children adult girl boy camper minor student kid man men woman women
+    passenger worker civilian patient teenager""".split()
+)
+
+
+def _same_counted(a: KeyValue, b: KeyValue) -> bool:
+    """Whether two counts count the same things, for a match (see the nouns above)."""
+    ua, ub = _unit_key(a), _unit_key(b)
+    if ua == ub:
+        return True
+    if ua is None or ub is None:
+        return False
+    if ua in _GENERIC_PEOPLE or ub in _GENERIC_PEOPLE:
+        other = ub if ua in _GENERIC_PEOPLE else ua
+        return other in _GENERIC_PEOPLE | _DEAD_NOUNS | _PERSON_KINDS
+    return ua in _DEAD_NOUNS and ub in _DEAD_NOUNS
 
 
 def _comparable(a: KeyValue, b: KeyValue, *, strict: bool) -> bool:
@@ -954,8 +1012,10 @@ def _comparable(a: KeyValue, b: KeyValue, *, strict: bool) -> bool:
         return ua in _DURATION_UNITS and ub in _DURATION_UNITS
     if a.kind == ValueKind.time:
         return ua is None or ub is None or ua == ub
+    if a.kind == ValueKind.count and not strict:
+        return _same_counted(a, b)
     if a.kind == ValueKind.count and (ua is None or ub is None):
-        return not strict and ua == ub
+        return False
     return ua == ub
 
 
@@ -963,11 +1023,15 @@ def _exact_kind(kind: ValueKind) -> bool:
     return kind in (ValueKind.date, ValueKind.time)
 
 
-def _scalar(kv: KeyValue) -> float | None:
+def comparable_value(kv: KeyValue) -> float | None:
+    """The number of ``kv`` in the unit values of its kind are compared in: durations in
+    seconds, basis points as percentage points; otherwise ``kv.value``."""
     if kv.value is None:
         return None
     if kv.kind == ValueKind.duration and kv.unit in _DURATION_UNITS:
         return kv.value * _DURATION_UNITS[kv.unit]
+    if kv.kind == ValueKind.percent and kv.unit == "bp":
+        return kv.value / 100.0
     return kv.value
 
 
@@ -981,7 +1045,7 @@ def values_equal(a: KeyValue, b: KeyValue, rel_tol: float = 0.005) -> bool:
     try:
         if not _comparable(a, b, strict=False):
             return False
-        va, vb = _scalar(a), _scalar(b)
+        va, vb = comparable_value(a), comparable_value(b)
         if va is not None and vb is not None:
             if _exact_kind(a.kind):
                 return va == vb
@@ -1003,7 +1067,7 @@ def values_conflict(a: KeyValue, b: KeyValue, rel_tol: float = 0.005) -> bool:
     try:
         if not _comparable(a, b, strict=True):
             return False
-        if _scalar(a) is None or _scalar(b) is None:
+        if comparable_value(a) is None or comparable_value(b) is None:
             return False
         return not values_equal(a, b, rel_tol=rel_tol)
     except Exception:  # pragma: no cover - defensive

@@ -152,3 +152,26 @@ def test_opposite_bounds_conflict():
                       "Liverpool's summer spending is under £400 million.") == ["£400 million"]
     # bounds the same way are still not contradicted
     assert _conflicts(claim, "Liverpool's summer spending went over £400 million.") == []
+
+
+def _matches(claim: str, passage: str) -> list[str]:
+    m, _ = compare_values(claim, 0, extract_values(claim), passage, 0, extract_values(passage))
+    return [x.passage.text for x in m]
+
+
+def test_supporting_sentences_of_real_pages_match_the_claims_values():
+    # news_dev's supporting evidence, written the ways the pages write it
+    claim = "The Federal Reserve cut interest rates by a quarter of a percentage point (25 basis points)."
+    assert _matches(claim, "The Federal Reserve lowered its benchmark rate by 0.25 percentage point")
+    assert _matches(claim, "the Committee decided to lower the target range by 1/4 percentage point")
+    assert _matches(claim, "The Fed on Wednesday announced a 25-basis-point cut to its benchmark rate")
+    claim = "At least 52 people had been killed by the Texas Hill Country floods."
+    passage = "The flooding has now left at least 52 dead in the U.S. state of Texas"
+    assert _matches(claim, passage) == ["52 dead"]
+    # basis points and percentage points are compared in one unit, for conflicts too
+    passage = "Miran wanted a 1 percentage point cut at the Federal Reserve."
+    assert _conflicts("Miran wanted a 50 basis point cut at the Federal Reserve.", passage) == [
+        "1 percentage point"
+    ]
+    assert _conflicts("The Federal Reserve set an 18-month pause.",
+                      "The Federal Reserve set a two-year pause.") == ["two-year"]

@@ -264,6 +264,51 @@ def test_counts_need_same_noun() -> None:
     assert not values_conflict(_one("20 companies"), _one("30 states"))
 
 
+def test_counts_of_people_match_across_nouns_but_never_conflict() -> None:
+    # equal numbers of the same people, said with other nouns, are the same value
+    assert values_equal(_one("52 people"), _one("52 dead"))
+    assert values_equal(_one("43 deaths"), _one("43 people"))
+    assert values_equal(_one("850 people"), _one("850 individuals"))
+    assert values_equal(_one("four fatalities"), _one("four deaths"))
+    # two particular kinds of people, or the dead and a particular kind, are not
+    assert not values_equal(_one("28 adults"), _one("28 children"))
+    assert not values_equal(_one("43 deaths"), _one("43 campers"))
+    assert not values_equal(_one("12 injured"), _one("12 dead"))
+    # a conflict still needs the same counted noun
+    assert not values_conflict(_one("52 people"), _one("50 dead"))
+    assert values_conflict(_one("52 people"), _one("50 people"))
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("cut rates by a quarter of a percentage point", 0.25, "pp"),
+        ("half a percentage point", 0.5, "pp"),
+        ("three-quarters of a percentage point", 0.75, "pp"),
+        ("lower the target range by 1/4 percentage point", 0.25, "pp"),
+        ("a 25-basis-point cut", 25, "bp"),
+        ("a 50-basis point cut", 50, "bp"),
+        ("a quarter-point rise", 0.25, "pp"),
+    ],
+)
+def test_rate_moves_in_words_fractions_and_hyphens(text: str, value: float, unit: str) -> None:
+    v = _one(text)
+    assert (v.kind, v.value, v.unit) == (ValueKind.percent, pytest.approx(value), unit)
+
+
+def test_a_quarter_of_something_is_a_share_not_a_duration() -> None:
+    assert extract_values("a quarter of the vote") == []
+    assert _one("sales fell for a quarter.").kind == ValueKind.duration
+
+
+def test_basis_points_compare_with_percentage_points() -> None:
+    assert values_equal(_one("25 basis points"), _one("0.25 percentage point"))
+    assert values_equal(_one("a 25-basis-point cut"), _one("a quarter of a percentage point"))
+    assert values_equal(_one("50bps"), _one("a half-point cut"))
+    assert values_conflict(_one("25 basis points"), _one("half a percentage point"))
+    assert not values_equal(_one("25 basis points"), _one("25 percentage points"))
+
+
 def test_dates_compare_exactly() -> None:
     assert values_conflict(_one("in 1975"), _one("in 1980"))
     assert values_conflict(_one("Jan. 5, 2024"), _one("2024-01-06"))
