@@ -766,11 +766,14 @@ _PREV_CAP_RE = re.compile(r"([A-Z][\w'\u2019-]*)\s+$")
 _PARTITIVE_RE = re.compile(
     r"\s+of\s+(?:the|these|those|its|their|our|his|her)\s+([a-z][a-z'\u2019-]*[a-z])\b"
 )
+_DEATH_TOLL_RE = re.compile(r"\b(?i:death)\s+(?i:toll)\b[^.;!?\d]{0,30}$")
 _QUANTIFIERS = frozenset(
     """about nearly almost around roughly some over under only just exactly approximately
     another more fewer less at least up to all""".split()
 )
-_ED_NOUNS = frozenset("hundred hundreds bed beds seed seeds shed sheds red reds speed feed".split())
+_ED_NOUNS = frozenset(
+    "hundred hundreds bed beds seed seeds shed sheds red reds speed feed deceased injured wounded".split()
+)
 
 
 def _looks_like_verb(word: str) -> bool:
@@ -795,6 +798,12 @@ def _count(m: re.Match[str], text: str, *, words: bool) -> _Cand | None:
         noun = None
     if noun is not None and _looks_like_verb(noun):
         noun = None  # "and one projected a steeper path"
+    if noun is not None and not _is_plural_noun(noun):
+        head = _NEXT_WORD_RE.match(text, end)
+        if head is not None and _is_plural_noun(head.group(1)) and not _looks_like_verb(head.group(1)):
+            # "23 league goals", "two more rate cuts": counted as goals / cuts for a match, but
+            # only "league goals" conflict with "league goals" (see _comparable)
+            noun, end = f"{noun} {head.group(1)}", head.end(1)
     if noun is not None and noun.lower() in _VAGUE_NOUNS and words:
         return None  # "two sides", "both ways": not a quantity anyone checks
     if noun is None:
@@ -809,6 +818,9 @@ def _count(m: re.Match[str], text: str, *, words: bool) -> _Cand | None:
             return _Cand(ValueKind.count, m.start(), num_end, value, value_unit, norm, 9)
         if words:
             return None
+        if _DEATH_TOLL_RE.search(text, max(0, m.start() - 50), m.start()):
+            # "the death toll jumped to 52": a count of deaths
+            return _Cand(ValueKind.count, m.start(), num_end, value, "deaths", f"{_fmt(value)} death", 9)
         end = m.end("sw") if m.group("sw") else m.end("sa") if _g(m, "sa") else m.end("num")
         # "Claude 3", "Section 230": a name, not a count (unless a sentence opens with a
         # quantifier such as "About 230.")
@@ -970,7 +982,7 @@ def _unit_key(kv: KeyValue) -> str | None:
     if kv.unit is None:
         return None
     if kv.kind == ValueKind.count:
-        return _singular(kv.unit)
+        return _singular(kv.unit.split()[-1])  # the head noun: "league goals" -> "goal"
     if kv.kind == ValueKind.percent and kv.unit == "bp":
         return "pp"  # 25 basis points = 0.25 percentage point (see comparable_value)
     return kv.unit
@@ -1014,8 +1026,10 @@ def _comparable(a: KeyValue, b: KeyValue, *, strict: bool) -> bool:
         return ua is None or ub is None or ua == ub
     if a.kind == ValueKind.count and not strict:
         return _same_counted(a, b)
-    if a.kind == ValueKind.count and (ua is None or ub is None):
-        return False
+    if a.kind == ValueKind.count:
+        # a conflict needs the same counted thing, modifier and all: "23 league goals" is not
+        # contradicted by "62 goals" (in all competitions)
+        return ua is not None and ub is not None and _singular(a.unit or "") == _singular(b.unit or "")
     return ua == ub
 
 

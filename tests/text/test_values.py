@@ -296,6 +296,36 @@ def test_rate_moves_in_words_fractions_and_hyphens(text: str, value: float, unit
     assert (v.kind, v.value, v.unit) == (ValueKind.percent, pytest.approx(value), unit)
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("the death toll jumped to 52 on Saturday night", 52, "deaths"),
+        ("We have recovered 43 deceased individuals", 43, "deceased individuals"),
+        ("52 injured", 52, "injured"),
+        ("he scored 23 league goals, a tally second only to Salah", 23, "league goals"),
+        ("officials saw two more rate cuts", 2, "rate cuts"),
+        ("5 police officers", 5, "police"),
+    ],
+)
+def test_what_a_count_counts(text: str, value: float, unit: str) -> None:
+    v = next(v for v in extract_values(text) if v.kind == ValueKind.count)
+    assert (v.value, v.unit) == (value, unit)
+
+
+def test_a_toll_of_deaths_matches_the_dead() -> None:
+    toll = next(v for v in extract_values("the death toll jumped to 52") if v.kind == ValueKind.count)
+    assert values_equal(_one("52 people"), toll) and values_equal(_one("52 dead"), toll)
+    assert extract_values("toll road 5")[0].unit is None  # not a death toll
+
+
+def test_a_modified_count_matches_its_head_but_conflicts_only_with_the_same_modifier() -> None:
+    league = next(v for v in extract_values("23 league goals") if v.kind == ValueKind.count)
+    assert values_equal(league, _one("23 goals"))
+    assert not values_conflict(league, _one("25 goals"))  # all competitions, perhaps
+    assert values_conflict(league, next(v for v in extract_values("25 league goals")))
+    assert values_equal(next(v for v in extract_values("43 deceased individuals")), _one("43 deaths"))
+
+
 def test_a_quarter_of_something_is_a_share_not_a_duration() -> None:
     assert extract_values("a quarter of the vote") == []
     assert _one("sales fell for a quarter.").kind == ValueKind.duration
