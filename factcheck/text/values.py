@@ -443,6 +443,9 @@ def _point_fraction(m: re.Match[str], text: str) -> _Cand | None:
     return _Cand(ValueKind.percent, m.start(), m.end(), value, "pp", f"{_fmt(value)} pp", 1)
 
 
+_SHARE_OF_RE = re.compile(r"\s+of\s+(?!an?\s+(?:year|century)\b)")
+
+
 def _duration(m: re.Match[str], text: str) -> _Cand | None:
     unit = m.group("u").lower()
     unit = "century" if unit.startswith("centur") else unit.rstrip("s")
@@ -451,7 +454,7 @@ def _duration(m: re.Match[str], text: str) -> _Cand | None:
             return None  # "a second company" is an ordinal
         if m.group("u").lower().endswith("s") and unit != "century":
             return None  # "a weeks-long fight" is not one week
-        if unit == "quarter" and re.match(r"\s+of\s+(?!an?\s+(?:year|century)\b)", text[m.end():]):
+        if unit == "quarter" and _SHARE_OF_RE.match(text, m.end()):
             return None  # "a quarter of the vote" is a share, not three months
         value: float | None = 1.0
     else:
