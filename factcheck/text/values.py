@@ -779,9 +779,18 @@ _ED_NOUNS = frozenset(
 )
 
 
+# verbs that follow a number as its subject ("nine saw only one more cut", "27 remain missing",
+# "10 favor at least two more", "3 died"): not a counted noun
+_SUBJECT_VERBS = frozenset(
+    """saw see sees favor favors favour favours expect expects want wants think thinks believe
+    believes predict predicts remain remains stay stays died die dies won lost took made came
+    went got left became become""".split()
+)
+
+
 def _looks_like_verb(word: str) -> bool:
     w = word.lower()
-    return len(w) > 4 and w.endswith("ed") and w not in _ED_NOUNS
+    return (len(w) > 4 and w.endswith("ed") and w not in _ED_NOUNS) or w in _SUBJECT_VERBS
 
 
 _VAGUE_NOUNS = frozenset(
@@ -799,8 +808,9 @@ def _count(m: re.Match[str], text: str, *, words: bool) -> _Cand | None:
     end = m.end()
     if noun is not None and re.split(r"['\u2019-]", noun.lower())[0] in _NOT_NOUN:
         noun = None
+    subject = False  # the number is the subject of a verb: "nine saw only one more cut"
     if noun is not None and _looks_like_verb(noun):
-        noun = None  # "and one projected a steeper path"
+        noun, subject = None, True  # "and one projected a steeper path"
     if noun is not None and not _is_plural_noun(noun):
         head = _NEXT_WORD_RE.match(text, end)
         if head is not None and _is_plural_noun(head.group(1)) and not _looks_like_verb(head.group(1)):
@@ -819,12 +829,12 @@ def _count(m: re.Match[str], text: str, *, words: bool) -> _Cand | None:
             value_unit = part.group(1).lower()
             norm = _fmt(value) + f" {_singular(value_unit)}"
             return _Cand(ValueKind.count, m.start(), num_end, value, value_unit, norm, 9)
-        if words:
-            return None
+        if words and not (subject and value >= 2):
+            return None  # a number word counts when it names its noun, or is a verb's subject
         if _DEATH_TOLL_RE.search(text, max(0, m.start() - 50), m.start()):
             # "the death toll jumped to 52": a count of deaths
             return _Cand(ValueKind.count, m.start(), num_end, value, "deaths", f"{_fmt(value)} death", 9)
-        end = m.end("sw") if m.group("sw") else m.end("sa") if _g(m, "sa") else m.end("num")
+        end = num_end
         # "Claude 3", "Section 230": a name, not a count (unless a sentence opens with a
         # quantifier such as "About 230.")
         prev = _PREV_CAP_RE.search(text, max(0, m.start() - 40), m.start())

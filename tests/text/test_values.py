@@ -305,11 +305,20 @@ def test_rate_moves_in_words_fractions_and_hyphens(text: str, value: float, unit
         ("he scored 23 league goals, a tally second only to Salah", 23, "league goals"),
         ("officials saw two more rate cuts", 2, "rate cuts"),
         ("5 police officers", 5, "police"),
+        ("27 remain missing", 27, None),  # a number as the subject of a verb counts nothing named
+        ("3 died in the flood", 3, None),
+        ("10 favor at least two more", 10, None),
     ],
 )
 def test_what_a_count_counts(text: str, value: float, unit: str) -> None:
     v = next(v for v in extract_values(text) if v.kind == ValueKind.count)
     assert (v.value, v.unit) == (value, unit)
+
+
+def test_a_number_word_as_a_verbs_subject_is_a_bare_count() -> None:
+    got = [(v.value, v.unit) for v in extract_values("nine saw only one more cut")]
+    assert got == [(9, None), (1, "cut")]
+    assert extract_values("and one projected a steeper path") == []  # a lone "one" says nothing
 
 
 def test_a_toll_of_deaths_matches_the_dead() -> None:
