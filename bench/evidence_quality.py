@@ -553,7 +553,7 @@ def support_value_matches(root: Path) -> dict:
 
     rows = (root / "claims.jsonl").read_text(encoding="utf-8").splitlines()
     claims = {c["id"]: c for c in (json.loads(x) for x in rows if x)}
-    links = [json.loads(x) for x in (root / "links.jsonl").read_text().splitlines() if x]
+    links = [json.loads(x) for x in (root / "links.jsonl").read_text(encoding="utf-8").splitlines() if x]
     numeric = ("count", "money", "percent", "duration")
     n = hit = 0
     misses = []

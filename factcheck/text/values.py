@@ -427,19 +427,16 @@ def _percent(m: re.Match[str], text: str) -> _Cand | None:
     return _Cand(ValueKind.percent, m.start(), m.end(), value, unit, f"{_fmt(value)} {unit}", 1)
 
 
-_POINT_FRACTIONS = {"half": 0.5, "quarter": 0.25, "three-quarters": 0.75, "three quarters": 0.75}
+_POINT_FRACTIONS = {"half": 0.5, "quarter": 0.25, "three quarters": 0.75}
 
 
 def _point_fraction(m: re.Match[str], text: str) -> _Cand | None:
     """"a half-point cut", "a quarter-point rise", "a quarter of a percentage point", "1/4
     percentage point": percentage points, as rates are quoted."""
     if m.groupdict().get("den"):
-        den = int(m.group("den"))
-        if den == 0:
-            return None
-        value = int(m.group("nom")) / den
+        value = int(m.group("nom")) / int(m.group("den"))  # the pattern allows no zero
     else:
-        value = _POINT_FRACTIONS[re.sub(r"\s+", " ", m.group("f").lower())]
+        value = _POINT_FRACTIONS[re.sub(r"[\s-]+", " ", m.group("f").lower())]
     return _Cand(ValueKind.percent, m.start(), m.end(), value, "pp", f"{_fmt(value)} pp", 1)
 
 
@@ -1013,6 +1010,7 @@ _PERSON_KINDS = frozenset(
     """resident child children adult girl boy camper minor student kid man men woman women
     passenger worker civilian patient teenager""".split()
 )
+_ANY_PEOPLE = _GENERIC_PEOPLE | _DEAD_NOUNS | _PERSON_KINDS
 
 
 def _same_counted(a: KeyValue, b: KeyValue) -> bool:
@@ -1024,7 +1022,7 @@ def _same_counted(a: KeyValue, b: KeyValue) -> bool:
         return False
     if ua in _GENERIC_PEOPLE or ub in _GENERIC_PEOPLE:
         other = ub if ua in _GENERIC_PEOPLE else ua
-        return other in _GENERIC_PEOPLE | _DEAD_NOUNS | _PERSON_KINDS
+        return other in _ANY_PEOPLE
     return ua in _DEAD_NOUNS and ub in _DEAD_NOUNS
 
 
